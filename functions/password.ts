@@ -1,0 +1,8 @@
+import { changePassword } from "../lib/accounts.js";
+import { noContent, protectedRoute } from "../lib/http.js";
+import { parsePasswordChange } from "../lib/validation.js";
+
+export const handler = protectedRoute({ body: "json" }, async ({ body, caller }) => {
+  await changePassword(caller.userId, parsePasswordChange(body));
+  return noContent();
+});

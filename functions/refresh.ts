@@ -1,0 +1,7 @@
+import { json, publicRoute } from "../lib/http.js";
+import { refreshSession } from "../lib/sessions.js";
+import { parseRefresh } from "../lib/validation.js";
+
+export const handler = publicRoute({ body: "json" }, async ({ body }) =>
+  json(200, await refreshSession(parseRefresh(body).refreshToken)),
+);

@@ -1,0 +1,12 @@
+import { noContent, protectedRoute } from "../lib/http.js";
+import { endAllSessions, endSession, endSessionByRefreshToken } from "../lib/sessions.js";
+import { parseSignout } from "../lib/validation.js";
+
+/** `allSessions: true` ends every session; `refreshToken` ends that one; an empty body ends the caller's own. */
+export const handler = protectedRoute({ body: "optional-json" }, async ({ body, caller }) => {
+  const input = parseSignout(body);
+  if (input.allSessions) await endAllSessions(caller.userId);
+  else if (input.refreshToken !== undefined) await endSessionByRefreshToken(caller.userId, input.refreshToken);
+  else await endSession(caller.sid);
+  return noContent();
+});

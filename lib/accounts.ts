@@ -1,0 +1,101 @@
+/**
+ * The account rules: signup, signin with lockout, password change, roles.
+ * Plain inputs (already validated by validation.ts) and plain outputs.
+ */
+import { randomUUID } from "node:crypto";
+import { BadRequestError, NotFoundError, TooManyRequestsError, UnauthorizedError } from "./errors.js";
+import { FAILURE_WINDOW_SECONDS, lockSecondsAfter, retryAfterSeconds } from "./lockout.js";
+import { hashPassword, passwordProblems, verifyPassword } from "./password.js";
+import type { Role } from "./roles.js";
+import { newSession, revokeListedSessions, sessionResponse, startSession, type Session } from "./sessions.js";
+import * as store from "./store.js";
+import type { UserRecord } from "./store.js";
+import { toUser, type User } from "./users.js";
+import type { PasswordChangeInput, SigninInput, SignupInput } from "./validation.js";
+
+export async function signup(input: SignupInput, now = Date.now()): Promise<Session> {
+  const user: UserRecord = {
+    userId: randomUUID(),
+    email: input.email,
+    ...(input.username && { username: input.username }),
+    ...(input.name && { name: input.name }),
+    roles: ["user"],
+    passwordHash: await hashPassword(input.password),
+    createdAt: new Date(now).toISOString(),
+  };
+  const { record, refreshToken } = newSession(user.userId, now);
+  await store.createUserWithSession(user, record);
+  return sessionResponse(user, record.sid, refreshToken);
+}
+
+/**
+ * Failed attempts are counted per account, or per identifier when no account
+ * matches, so that an unknown email locks exactly like a known one and the
+ * 429 tells an attacker nothing about which emails exist.
+ */
+function lockoutKey(input: SigninInput, user: UserRecord | undefined): string {
+  if (user) return `user#${user.userId}`;
+  return "email" in input ? `email#${input.email}` : `username#${input.username.toLowerCase()}`;
+}
+
+async function assertNotLocked(key: string, now: number): Promise<void> {
+  const record = await store.getSigninFailures(key, now);
+  const retryAfter = retryAfterSeconds(record?.lockedUntil, now);
+  if (retryAfter > 0) {
+    throw new TooManyRequestsError("Too many failed signins for this account, try again later", retryAfter);
+  }
+}
+
+async function recordFailure(key: string, now: number): Promise<void> {
+  const failures = await store.addSigninFailure(key, now, FAILURE_WINDOW_SECONDS);
+  const lockSeconds = lockSecondsAfter(failures);
+  if (lockSeconds > 0) await store.lockSignin(key, now + lockSeconds * 1000, FAILURE_WINDOW_SECONDS);
+}
+
+/** Checks a password for an account under the lockout rules; throws 401 or 429. */
+async function checkPassword(key: string, user: UserRecord | undefined, password: string, message: string, now: number) {
+  await assertNotLocked(key, now);
+  // Always one bcrypt comparison, against a dummy hash when there is no user: same work either way.
+  if (!(await verifyPassword(password, user?.passwordHash)) || !user) {
+    await recordFailure(key, now);
+    throw new UnauthorizedError(message);
+  }
+  await store.clearSigninFailures(key);
+  return user;
+}
+
+export async function signin(input: SigninInput, now = Date.now()): Promise<Session> {
+  const user = "email" in input ? await store.findUserByEmail(input.email) : await store.findUserByUsername(input.username);
+  const message = "email" in input ? "Incorrect email or password" : "Incorrect username or password";
+  const verified = await checkPassword(lockoutKey(input, user), user, input.password, message, now);
+  return startSession(verified, now);
+}
+
+/** Changes the password and ends every session of the user, the caller's own included. */
+export async function changePassword(userId: string, input: PasswordChangeInput, now = Date.now()): Promise<void> {
+  const user = await store.getUser(userId);
+  if (!user) throw new UnauthorizedError();
+  const problems = passwordProblems(input.newPassword, { email: user.email, username: user.username });
+  if (problems.length > 0) {
+    throw new BadRequestError(
+      `Invalid request: newPassword ${problems.join("; ")}`,
+      problems.map((problem) => ({ field: "newPassword", problem })),
+    );
+  }
+  // Same lockout as signin: a stolen access token must not become a password-guessing oracle.
+  await checkPassword(`user#${userId}`, user, input.currentPassword, "Current password is incorrect", now);
+  await store.setPasswordHash(userId, await hashPassword(input.newPassword), now);
+  await revokeListedSessions(userId, now);
+}
+
+export async function getUser(userId: string): Promise<User> {
+  const user = await store.getUser(userId);
+  if (!user) throw new NotFoundError("User not found");
+  return toUser(user);
+}
+
+export async function setRoles(userId: string, roles: Role[]): Promise<User> {
+  const user = await store.setUserRoles(userId, roles);
+  if (!user) throw new NotFoundError("User not found");
+  return toUser(user);
+}

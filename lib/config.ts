@@ -1,0 +1,30 @@
+/**
+ * Configuration read once from the environment at cold start. Every value has
+ * a safe default except the table names and the signing secret, which the
+ * deployment (serverless.yml) or `npm start` provides.
+ */
+const env = process.env;
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+export const config = Object.freeze({
+  usersTable: env.USERS_TABLE ?? "auth-users",
+  sessionsTable: env.SESSIONS_TABLE ?? "auth-sessions",
+  /** Set locally to DynamoDB Local's URL; unset in AWS. */
+  dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+  issuer: env.JWT_ISSUER || "lambda-auth-api",
+  audience: env.JWT_AUDIENCE || "lambda-auth-api",
+  accessTokenTtlSeconds: positiveInt("ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
+  refreshTokenTtlSeconds: positiveInt("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 60 * 60),
+  bcryptCost: positiveInt("BCRYPT_COST", 12),
+  corsOrigins: (env.CORS_ORIGINS || "http://localhost:4040")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean),
+});

@@ -1,0 +1,167 @@
+/**
+ * HTTP plumbing shared by every API handler: a middy stack that parses the
+ * JSON body within the size limit, checks the caller put there by the
+ * authorizer, maps errors to the contract's JSON responses, and adds CORS
+ * and security headers. Handlers only parse, call lib/ and shape a response.
+ */
+import middy, { type MiddlewareObj } from "@middy/core";
+import httpCors from "@middy/http-cors";
+import httpHeaderNormalizer from "@middy/http-header-normalizer";
+import httpSecurityHeaders from "@middy/http-security-headers";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { config } from "./config.js";
+import {
+  BadRequestError,
+  ForbiddenError,
+  HttpError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from "./errors.js";
+import { logger } from "./logger.js";
+import { hasAnyRole, type Role } from "./roles.js";
+
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Who is calling, as the authorizer verified it. */
+export interface Caller {
+  userId: string;
+  roles: string[];
+  sid: string;
+}
+
+/** What the authorizer puts in `requestContext.authorizer` (values must be strings there). */
+export interface AuthorizerContext {
+  userId: string;
+  roles: string;
+  sid: string;
+  /** "active", or "unverified" when the session store could not be read (answered with 503). */
+  session: "active" | "unverified";
+}
+
+export interface ApiRequest<TCaller> {
+  event: APIGatewayProxyEvent;
+  body: unknown;
+  caller: TCaller;
+}
+
+type Body = "none" | "json" | "optional-json";
+
+export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return { statusCode, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}
+
+export function noContent(): APIGatewayProxyResult {
+  return { statusCode: 204, headers: {}, body: "" };
+}
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+
+/**
+ * Parses the body as JSON within the size limit. "optional-json" accepts an
+ * empty body as `undefined` (signout). Statuses follow the contract: 413, 415, 400.
+ */
+export function parseBody(event: Pick<APIGatewayProxyEvent, "body" | "headers" | "isBase64Encoded">, mode: Body): unknown {
+  if (mode === "none") return undefined;
+  const raw = event.body ?? "";
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
+  if (bytes.length > BODY_LIMIT_BYTES) throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
+  const text = bytes.toString("utf8");
+  if (mode === "optional-json" && text.trim() === "") return undefined;
+  if (!JSON_MEDIA_TYPE.test(event.headers?.["content-type"] ?? "")) throw new UnsupportedMediaTypeError();
+  if (text.trim() === "") throw new BadRequestError("Request body is required");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError("Request body is not valid JSON");
+  }
+}
+
+/** Reads the caller from the authorizer's context; throws when it is missing or the session is unverified. */
+export function callerFrom(event: APIGatewayProxyEvent): Caller {
+  const context = event.requestContext?.authorizer as Partial<AuthorizerContext> | null | undefined;
+  if (!context?.userId || !context.sid || typeof context.roles !== "string") throw new UnauthorizedError();
+  // The authorizer could not reach the session store: we cannot tell whether the session was ended.
+  if (context.session !== "active") throw new ServiceUnavailableError();
+  return { userId: context.userId, sid: context.sid, roles: context.roles ? context.roles.split(",") : [] };
+}
+
+const errorResponse = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  onError: async (request) => {
+    const error = request.error;
+    if (error instanceof HttpError) {
+      request.response = json(error.statusCode, { message: error.message, ...error.details });
+      Object.assign(request.response.headers!, error.headers);
+      return;
+    }
+    // Unexpected: log the detail for operators, tell the client nothing internal.
+    logger.error("unhandled error", { errorName: (error as Error)?.name, errorMessage: (error as Error)?.message, stack: (error as Error)?.stack });
+    request.response = json(500, { message: "Internal server error" });
+  },
+});
+
+/** One structured line per request: route, status, latency. Never the body or headers. */
+const accessLog = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
+  const startedAt = new WeakMap<object, number>();
+  const log = async (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>) => {
+    const statusCode = request.response?.statusCode ?? 500;
+    logger.info("request", {
+      route: `${request.event.httpMethod} ${request.event.resource}`,
+      statusCode,
+      outcome: statusCode < 400 ? "success" : statusCode < 500 ? "rejected" : "failed",
+      latencyMs: Date.now() - (startedAt.get(request) ?? Date.now()),
+      userId: (request.event.requestContext?.authorizer as Partial<AuthorizerContext> | undefined)?.userId,
+    });
+  };
+  return {
+    before: async (request) => void startedAt.set(request, Date.now()),
+    after: log,
+    onError: log,
+  };
+};
+
+function stack<TCaller>(
+  options: { body: Body },
+  resolveCaller: (event: APIGatewayProxyEvent) => TCaller,
+  handler: (request: ApiRequest<TCaller>) => Promise<APIGatewayProxyResult>,
+) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(httpCors({ origins: config.corsOrigins, exposeHeaders: "Retry-After" }))
+    .use(httpSecurityHeaders())
+    .use(accessLog())
+    .use(httpHeaderNormalizer())
+    .use(errorResponse())
+    .handler(async (event) => {
+      const caller = resolveCaller(event);
+      return handler({ event, caller, body: parseBody(event, options.body) });
+    });
+}
+
+/** A route anyone may call. */
+export function publicRoute(
+  options: { body: Body },
+  handler: (request: ApiRequest<undefined>) => Promise<APIGatewayProxyResult>,
+) {
+  return stack(options, () => undefined, handler);
+}
+
+/** A route behind the authorizer; with `roles`, the caller needs one of them (else 403). */
+export function protectedRoute(
+  options: { body: Body; roles?: readonly Role[] },
+  handler: (request: ApiRequest<Caller>) => Promise<APIGatewayProxyResult>,
+) {
+  return stack(
+    options,
+    (event) => {
+      const caller = callerFrom(event);
+      if (options.roles && !hasAnyRole(caller.roles, options.roles)) {
+        throw new ForbiddenError("You do not have the role this route requires");
+      }
+      return caller;
+    },
+    handler,
+  );
+}

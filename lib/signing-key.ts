@@ -1,0 +1,33 @@
+import type { KeyObject } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { signingKeyFromSecret } from "./tokens.js";
+
+/**
+ * The token signing key, loaded once per container. Deployed, the secret is an
+ * SSM SecureString named by JWT_SECRET_PARAMETER (fetched with decryption at
+ * cold start, never in the template or the function's environment); locally
+ * JWT_SECRET_FILE names a file that `npm start` generated once in its data folder.
+ */
+let key: Promise<KeyObject> | undefined;
+
+async function loadSecret(): Promise<string> {
+  const parameterName = process.env.JWT_SECRET_PARAMETER;
+  if (parameterName) {
+    // Imported only where used, so local runs and tests never load the SSM client.
+    const { getParameter } = await import("@aws-lambda-powertools/parameters/ssm");
+    const secret = await getParameter(parameterName, { decrypt: true, maxAge: Number.MAX_SAFE_INTEGER });
+    if (!secret) throw new Error(`SSM parameter ${parameterName} is empty`);
+    return secret;
+  }
+  const file = process.env.JWT_SECRET_FILE;
+  if (!file) throw new Error("Set JWT_SECRET_PARAMETER (deployed) or JWT_SECRET_FILE (local) to find the token signing secret");
+  return (await readFile(file, "utf8")).trim();
+}
+
+export function signingKey(): Promise<KeyObject> {
+  key ??= loadSecret().then(signingKeyFromSecret, (error: unknown) => {
+    key = undefined; // a failed fetch is retried by the next invocation
+    throw error;
+  });
+  return key;
+}

@@ -1,0 +1,412 @@
+/**
+ * Every DynamoDB call of the API, behind plain functions. Two tables:
+ *
+ * users table (pk):
+ *   USER#<userId>        the user, with its password hash
+ *   EMAIL#<email>        uniqueness claim on the normalized email -> userId
+ *   USERNAME#<lower>     uniqueness claim on the lower-cased username -> userId
+ *   SIGNIN#<key>         failed-signin counter of one account (expires)
+ * sessions table (pk, GSI byUser on userId):
+ *   SESSION#<sid>        one signed-in session (expires, may be revoked)
+ *   REFRESH#<hash>       one refresh token, stored only as its SHA-256 (expires, marked when rotated)
+ *
+ * Items with `expiresAt` (epoch seconds) are removed by DynamoDB TTL, but TTL
+ * deletion is late (and never happens in DynamoDB Local), so readers here
+ * always compare `expiresAt` with the clock themselves.
+ */
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { setTimeout as sleep } from "node:timers/promises";
+import { config } from "./config.js";
+import { ConflictError, ServiceUnavailableError } from "./errors.js";
+import {
+  conditionFailedAt,
+  documentClient,
+  dynamodb,
+  guarded,
+  isConditionFailed,
+  isTransactionCanceled,
+} from "./dynamodb.js";
+
+export interface UserRecord {
+  userId: string;
+  email: string;
+  username?: string;
+  name?: string;
+  roles: string[];
+  passwordHash: string;
+  createdAt: string;
+  /** Epoch ms: sessions created before this were ended by a password change or "sign out everywhere". */
+  sessionsRevokedAt?: number;
+}
+
+export interface SessionRecord {
+  sid: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  refreshTokenHash: string;
+  revokedAt?: number;
+}
+
+export interface RefreshTokenRecord {
+  sid: string;
+  expiresAt: number;
+  rotatedAt?: number;
+}
+
+export interface SigninFailures {
+  failures: number;
+  lockedUntil?: number;
+}
+
+const users = config.usersTable;
+const sessions = config.sessionsTable;
+const nowSeconds = (now: number) => Math.floor(now / 1000);
+
+const userKey = (userId: string) => ({ pk: `USER#${userId}` });
+const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
+const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}` });
+const signinKey = (key: string) => ({ pk: `SIGNIN#${key}` });
+const sessionKey = (sid: string) => ({ pk: `SESSION#${sid}` });
+const refreshKey = (hash: string) => ({ pk: `REFRESH#${hash}` });
+
+function withoutKey<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, ...rest } = item;
+  return rest as T;
+}
+
+/**
+ * Concurrent transactions on one item are cancelled with TransactionConflict
+ * rather than queued. Retrying with jitter lets the race settle so that the
+ * losers see the winner's item and fail their condition instead.
+ */
+async function transactWrite(items: NonNullable<TransactWriteCommand["input"]["TransactItems"]>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await guarded(() => documentClient.send(new TransactWriteCommand({ TransactItems: items })));
+      return;
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      const conflicted = isTransactionCanceled(error) && reasons.some((reason) => reason.Code === "TransactionConflict");
+      const conditionFailed = reasons.some((reason) => reason.Code === "ConditionalCheckFailed");
+      if (!conflicted || conditionFailed) throw error;
+      if (attempt >= 6) throw new ServiceUnavailableError();
+      await sleep(10 + Math.random() * 40 * attempt);
+    }
+  }
+}
+
+// ---- sessions -------------------------------------------------------------
+
+function sessionPuts(session: SessionRecord) {
+  return [
+    {
+      Put: {
+        TableName: sessions,
+        Item: { ...sessionKey(session.sid), ...session },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+    {
+      Put: {
+        TableName: sessions,
+        Item: { ...refreshKey(session.refreshTokenHash), sid: session.sid, expiresAt: session.expiresAt },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+  ];
+}
+
+export async function putSession(session: SessionRecord): Promise<void> {
+  await transactWrite(sessionPuts(session));
+}
+
+export async function getSession(sid: string): Promise<SessionRecord | undefined> {
+  const { Item } = await guarded(() =>
+    documentClient.send(new GetCommand({ TableName: sessions, Key: sessionKey(sid), ConsistentRead: true })),
+  );
+  return withoutKey<SessionRecord>(Item);
+}
+
+export async function getRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined> {
+  const { Item } = await guarded(() =>
+    documentClient.send(new GetCommand({ TableName: sessions, Key: refreshKey(hash), ConsistentRead: true })),
+  );
+  return withoutKey<RefreshTokenRecord>(Item);
+}
+
+/**
+ * The authorizer's check: one consistent keyed read of two small attributes,
+ * on the bare client so the authorizer bundle need not carry the document client.
+ */
+export async function isSessionActive(sid: string, now = Date.now()): Promise<boolean> {
+  const { Item } = await guarded(() =>
+    dynamodb.send(
+      new GetItemCommand({
+        TableName: sessions,
+        Key: { pk: { S: `SESSION#${sid}` } },
+        ProjectionExpression: "expiresAt, revokedAt",
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return Item !== undefined && Item.revokedAt === undefined && Number(Item.expiresAt?.N) > nowSeconds(now);
+}
+
+/**
+ * Replaces the session's refresh token in one transaction: the old token is
+ * marked rotated only if it was not already, and the session moves on only if
+ * it is live and still points at the old token. Returns false when another
+ * rotation won (or the session was ended) in the meantime.
+ */
+export async function rotateRefreshToken(
+  session: SessionRecord,
+  next: { refreshTokenHash: string; expiresAt: number },
+  now: number,
+): Promise<boolean> {
+  try {
+    await transactWrite([
+      {
+        Update: {
+          TableName: sessions,
+          Key: refreshKey(session.refreshTokenHash),
+          UpdateExpression: "SET rotatedAt = :now",
+          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(rotatedAt)",
+          ExpressionAttributeValues: { ":now": now },
+        },
+      },
+      {
+        Update: {
+          TableName: sessions,
+          Key: sessionKey(session.sid),
+          UpdateExpression: "SET refreshTokenHash = :next, expiresAt = :expiresAt",
+          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revokedAt) AND refreshTokenHash = :current",
+          ExpressionAttributeValues: {
+            ":next": next.refreshTokenHash,
+            ":expiresAt": next.expiresAt,
+            ":current": session.refreshTokenHash,
+          },
+        },
+      },
+      {
+        Put: {
+          TableName: sessions,
+          Item: { ...refreshKey(next.refreshTokenHash), sid: session.sid, expiresAt: next.expiresAt },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+    ]);
+    return true;
+  } catch (error) {
+    if (isTransactionCanceled(error) && (conditionFailedAt(error, 0) || conditionFailedAt(error, 1))) return false;
+    throw error;
+  }
+}
+
+/** Ends a session: its refresh token stops working and the authorizer rejects its access tokens. */
+export async function revokeSession(sid: string, now: number): Promise<void> {
+  try {
+    await guarded(() =>
+      documentClient.send(
+        new UpdateCommand({
+          TableName: sessions,
+          Key: sessionKey(sid),
+          UpdateExpression: "SET revokedAt = if_not_exists(revokedAt, :now)",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":now": now },
+        }),
+      ),
+    );
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+  }
+}
+
+export async function listSessionIds(userId: string): Promise<string[]> {
+  const sids: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await guarded(() =>
+      documentClient.send(
+        new QueryCommand({
+          TableName: sessions,
+          IndexName: "byUser",
+          KeyConditionExpression: "userId = :userId",
+          ExpressionAttributeValues: { ":userId": userId },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    for (const item of page.Items ?? []) sids.push(String(item.pk).slice("SESSION#".length));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return sids;
+}
+
+// ---- users ----------------------------------------------------------------
+
+/**
+ * Creates the user, its uniqueness claims and its first session in one
+ * transaction: either all exist afterwards or none does.
+ */
+export async function createUserWithSession(user: UserRecord, session: SessionRecord): Promise<void> {
+  const claims = [
+    { ...emailKey(user.email), userId: user.userId },
+    ...(user.username ? [{ ...usernameKey(user.username), userId: user.userId }] : []),
+  ];
+  try {
+    await transactWrite([
+      ...claims.map((Item) => ({ Put: { TableName: users, Item, ConditionExpression: "attribute_not_exists(pk)" } })),
+      {
+        Put: {
+          TableName: users,
+          Item: { ...userKey(user.userId), ...user },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      ...sessionPuts(session),
+    ]);
+  } catch (error) {
+    if (isTransactionCanceled(error)) {
+      if (conditionFailedAt(error, 0)) throw new ConflictError("Email is already registered");
+      if (user.username && conditionFailedAt(error, 1)) throw new ConflictError("Username is already taken");
+    }
+    throw error;
+  }
+}
+
+export async function getUser(userId: string): Promise<UserRecord | undefined> {
+  const { Item } = await guarded(() =>
+    documentClient.send(new GetCommand({ TableName: users, Key: userKey(userId), ConsistentRead: true })),
+  );
+  return withoutKey<UserRecord>(Item);
+}
+
+async function getUserByClaim(key: { pk: string }): Promise<UserRecord | undefined> {
+  const { Item } = await guarded(() =>
+    documentClient.send(new GetCommand({ TableName: users, Key: key, ConsistentRead: true })),
+  );
+  return typeof Item?.userId === "string" ? getUser(Item.userId) : undefined;
+}
+
+export const findUserByEmail = (email: string) => getUserByClaim(emailKey(email));
+export const findUserByUsername = (username: string) => getUserByClaim(usernameKey(username));
+
+export async function setUserRoles(userId: string, roles: string[]): Promise<UserRecord | undefined> {
+  try {
+    const { Attributes } = await guarded(() =>
+      documentClient.send(
+        new UpdateCommand({
+          TableName: users,
+          Key: userKey(userId),
+          UpdateExpression: "SET #roles = :roles",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#roles": "roles" },
+          ExpressionAttributeValues: { ":roles": roles },
+          ReturnValues: "ALL_NEW",
+        }),
+      ),
+    );
+    return withoutKey<UserRecord>(Attributes);
+  } catch (error) {
+    if (isConditionFailed(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Stores a new password hash and marks every earlier session as ended. */
+export async function setPasswordHash(userId: string, passwordHash: string, now: number): Promise<void> {
+  await guarded(() =>
+    documentClient.send(
+      new UpdateCommand({
+        TableName: users,
+        Key: userKey(userId),
+        UpdateExpression: "SET passwordHash = :hash, sessionsRevokedAt = :now",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":hash": passwordHash, ":now": now },
+      }),
+    ),
+  );
+}
+
+export async function markSessionsRevoked(userId: string, now: number): Promise<void> {
+  await guarded(() =>
+    documentClient.send(
+      new UpdateCommand({
+        TableName: users,
+        Key: userKey(userId),
+        UpdateExpression: "SET sessionsRevokedAt = :now",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":now": now },
+      }),
+    ),
+  );
+}
+
+// ---- failed signins -------------------------------------------------------
+
+export async function getSigninFailures(key: string, now: number): Promise<SigninFailures | undefined> {
+  const { Item } = await guarded(() =>
+    documentClient.send(new GetCommand({ TableName: users, Key: signinKey(key), ConsistentRead: true })),
+  );
+  if (!Item || Number(Item.expiresAt) <= nowSeconds(now)) return undefined;
+  return { failures: Number(Item.failures), lockedUntil: Item.lockedUntil as number | undefined };
+}
+
+/**
+ * Counts one more failure atomically and returns the new count. A counter
+ * whose window has passed starts again from one.
+ */
+export async function addSigninFailure(key: string, now: number, windowSeconds: number): Promise<number> {
+  const expiresAt = nowSeconds(now) + windowSeconds;
+  try {
+    const { Attributes } = await guarded(() =>
+      documentClient.send(
+        new UpdateCommand({
+          TableName: users,
+          Key: signinKey(key),
+          UpdateExpression: "SET failures = if_not_exists(failures, :zero) + :one, expiresAt = :expiresAt",
+          ConditionExpression: "attribute_not_exists(pk) OR expiresAt > :now",
+          ExpressionAttributeValues: { ":zero": 0, ":one": 1, ":expiresAt": expiresAt, ":now": nowSeconds(now) },
+          ReturnValues: "ALL_NEW",
+        }),
+      ),
+    );
+    return Number(Attributes?.failures);
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+    await guarded(() =>
+      documentClient.send(new PutCommand({ TableName: users, Item: { ...signinKey(key), failures: 1, expiresAt } })),
+    );
+    return 1;
+  }
+}
+
+export async function lockSignin(key: string, lockedUntil: number, windowSeconds: number): Promise<void> {
+  await guarded(() =>
+    documentClient.send(
+      new UpdateCommand({
+        TableName: users,
+        Key: signinKey(key),
+        UpdateExpression: "SET lockedUntil = :lockedUntil, expiresAt = :expiresAt",
+        ExpressionAttributeValues: {
+          ":lockedUntil": lockedUntil,
+          ":expiresAt": nowSeconds(lockedUntil) + windowSeconds,
+        },
+      }),
+    ),
+  );
+}
+
+export async function clearSigninFailures(key: string): Promise<void> {
+  await guarded(() => documentClient.send(new DeleteCommand({ TableName: users, Key: signinKey(key) })));
+}

