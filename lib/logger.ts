@@ -1,8 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 
 /**
- * Structured JSON logs (CloudWatch-friendly). Events are never logged whole:
- * they carry passwords and tokens. Log lines name what happened and to whom
- * (userId), never a secret.
+ * Structured JSON logs (level from POWERTOOLS_LOG_LEVEL, default INFO). Events
+ * are never logged whole: they carry passwords and tokens. Log lines name what
+ * happened and to whom (userId), never a secret.
  */
-export const logger = new Logger({ serviceName: "auth-api", logLevel: process.env.LOG_LEVEL === "DEBUG" ? "DEBUG" : "INFO" });
+export const logger = new Logger({ serviceName: "auth-api" });

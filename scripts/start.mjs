@@ -4,7 +4,7 @@
 // Environment: PORT, CORS_ORIGINS, AUTH_DATA_DIR (default .data),
 // DYNAMODB_ENDPOINT (use a DynamoDB you run yourself instead of starting one).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +33,9 @@ async function main() {
     log(`DynamoDB Local on ${endpoint}, data in ${resolve(dataDir, "dynamodb")}`);
   }
   await ensureTables(endpoint, STAGE);
+  // Tells `npm run grant-role` where the running database is.
+  const endpointFile = resolve(dataDir, "dynamodb-endpoint");
+  writeFileSync(endpointFile, endpoint);
 
   const offline = spawn(
     process.execPath,
@@ -61,6 +64,7 @@ async function main() {
     } catch {
       // already gone
     }
+    rmSync(endpointFile, { force: true });
     await dynamodb?.stop();
     process.exit(code);
   };

@@ -1,0 +1,64 @@
+// npm run grant-role -- [--stage <stage>] <email> <role>
+//
+// Adds a role to an existing user. Without --stage (or with --stage local) it
+// works on the database of `npm start`: the running one if there is one, else
+// it starts DynamoDB Local on the same data folder. With another stage it uses
+// your AWS credentials and region (AWS_REGION or --region) on that stage's table.
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { startDynamoDbLocal } from "./local-dynamodb.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const usage = "usage: npm run grant-role -- [--stage <stage>] [--region <region>] <email> <role>";
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { stage: { type: "string", default: "local" }, region: { type: "string" } },
+  });
+  const [email, role] = positionals;
+  if (!email || !role || positionals.length !== 2) throw new Error(usage);
+
+  const stage = values.stage!;
+  process.env.USERS_TABLE = `auth-api-${stage}-users`;
+  process.env.SESSIONS_TABLE = `auth-api-${stage}-sessions`;
+  if (values.region) process.env.AWS_REGION = values.region;
+
+  let stopLocal: (() => Promise<void>) | undefined;
+  if (stage === "local") {
+    const dataDir = resolve(root, process.env.AUTH_DATA_DIR || ".data");
+    const endpointFile = resolve(dataDir, "dynamodb-endpoint");
+    if (existsSync(endpointFile)) {
+      process.env.DYNAMODB_ENDPOINT = readFileSync(endpointFile, "utf8").trim();
+    } else {
+      const local = await startDynamoDbLocal({ dataDir: resolve(dataDir, "dynamodb") });
+      process.env.DYNAMODB_ENDPOINT = local.endpoint;
+      stopLocal = local.stop;
+    }
+  }
+
+  // Imported after the environment is set: lib/config reads it once.
+  const { isRole, ROLES } = await import("../lib/roles.js");
+  const store = await import("../lib/store.js");
+  const { normalizeEmail } = await import("../lib/users.js");
+  try {
+    if (!isRole(role)) throw new Error(`role must be one of ${ROLES.join(", ")}`);
+    const user = await store.findUserByEmail(normalizeEmail(email));
+    if (!user) throw new Error(`no user with email ${normalizeEmail(email)} in stage ${stage}`);
+    const roles = [...new Set([...user.roles, role])];
+    await store.setUserRoles(user.userId, roles);
+    console.log(`${user.email} now has roles: ${roles.join(", ")}`);
+  } finally {
+    await stopLocal?.();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  },
+);

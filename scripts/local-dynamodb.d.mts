@@ -1,0 +1,14 @@
+import type { ChildProcess } from "node:child_process";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+
+export interface LocalDynamoDb {
+  endpoint: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+export function freePort(): Promise<number>;
+export function localClient(endpoint: string): DynamoDBClient;
+export function startDynamoDbLocal(options: { dataDir: string | null; port?: number }): Promise<LocalDynamoDb>;
+export function tableDefinitions(stage: string): Record<string, any>[];
+export function ensureTables(endpoint: string, stage: string): Promise<{ users: string; sessions: string }>;

@@ -1,0 +1,25 @@
+// Starts one in-memory DynamoDB Local for the integration tests, with the
+// tables of resources/tables.yml, and hands its endpoint to the test files.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import type { TestProject } from "vitest/node";
+import { ensureTables, startDynamoDbLocal } from "../../scripts/local-dynamodb.mjs";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    dynamodbEndpoint: string;
+    jwtSecretFile: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dynamodb = await startDynamoDbLocal({ dataDir: null });
+  await ensureTables(dynamodb.endpoint, "test");
+  const secretFile = join(mkdtempSync(join(tmpdir(), "auth-test-")), "jwt-secret");
+  writeFileSync(secretFile, randomBytes(48).toString("base64url"));
+  project.provide("dynamodbEndpoint", dynamodb.endpoint);
+  project.provide("jwtSecretFile", secretFile);
+  return () => dynamodb.stop();
+}

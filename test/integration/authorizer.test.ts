@@ -1,0 +1,58 @@
+import type { APIGatewayTokenAuthorizerEvent } from "aws-lambda";
+import { describe, expect, it, vi } from "vitest";
+import { handler } from "../../functions/authorizer.js";
+import { signup } from "../../lib/accounts.js";
+import { endSession } from "../../lib/sessions.js";
+import { freePort } from "../../scripts/local-dynamodb.mjs";
+import { PASSWORD, jwtPayload, uniqueEmail } from "../helpers/fixtures.js";
+import { attacksOn } from "../helpers/forge.js";
+
+const methodArn = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/users/me";
+const call = (authorizationToken: string, arn = methodArn) =>
+  handler({ type: "TOKEN", authorizationToken, methodArn: arn } as APIGatewayTokenAuthorizerEvent);
+
+describe("authorizer", () => {
+  it("allows a valid token for the whole stage, with the caller in the context", async () => {
+    const { accessToken, user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const result = await call(`Bearer ${accessToken}`);
+    expect(result.principalId).toBe(user.id);
+    expect(result.policyDocument.Statement).toEqual([
+      { Action: "execute-api:Invoke", Effect: "Allow", Resource: "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*" },
+    ]);
+    expect(result.context).toEqual({ userId: user.id, roles: "user", sid: jwtPayload(accessToken).sid, session: "active" });
+  });
+
+  it("gives the same answer whichever route is called, so a cached answer is safe for every route", async () => {
+    const { accessToken } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const me = await call(`Bearer ${accessToken}`);
+    const admin = await call(`Bearer ${accessToken}`, "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/messages/admin");
+    expect(admin).toEqual(me);
+  });
+
+  it("answers exactly 'Unauthorized' for missing, malformed and attacked tokens", async () => {
+    const { accessToken } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const headers = ["", "Bearer", "Basic abc", accessToken, ...Object.values(attacksOn(accessToken)).map((t) => `Bearer ${t}`)];
+    for (const header of headers) await expect(call(header)).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it("answers 'Unauthorized' for a valid token of an ended session", async () => {
+    const { accessToken } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    await endSession(jwtPayload(accessToken).sid as string);
+    await expect(call(`Bearer ${accessToken}`)).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it("marks the session unverified, without throwing, when the session store is unreachable (real client, closed port)", async () => {
+    const { accessToken } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    vi.resetModules();
+    const saved = process.env.DYNAMODB_ENDPOINT;
+    process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${await freePort()}`;
+    try {
+      const { handler: isolated } = await import("../../functions/authorizer.js");
+      const result = await isolated({ type: "TOKEN", authorizationToken: `Bearer ${accessToken}`, methodArn } as APIGatewayTokenAuthorizerEvent);
+      expect(result.context?.session).toBe("unverified");
+    } finally {
+      process.env.DYNAMODB_ENDPOINT = saved;
+      vi.resetModules();
+    }
+  });
+});
