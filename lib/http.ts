@@ -65,7 +65,8 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
  */
 export function parseBody(event: Pick<APIGatewayProxyEvent, "body" | "headers" | "isBase64Encoded">, mode: Body): unknown {
   if (mode === "none") return undefined;
-  const raw = event.body ?? "";
+  // API Gateway always passes the body as text; serverless offline passes some JSON bodies (0, false) parsed.
+  const raw = typeof event.body === "string" ? event.body : event.body == null ? "" : JSON.stringify(event.body);
   const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
   if (bytes.length > BODY_LIMIT_BYTES) throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
   const text = bytes.toString("utf8");

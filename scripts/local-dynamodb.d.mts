@@ -10,5 +10,5 @@ export interface LocalDynamoDb {
 export function freePort(): Promise<number>;
 export function localClient(endpoint: string): DynamoDBClient;
 export function startDynamoDbLocal(options: { dataDir: string | null; port?: number }): Promise<LocalDynamoDb>;
-export function tableDefinitions(stage: string): Record<string, any>[];
+export function tableDefinitions(stage: string): Record<string, unknown>[];
 export function ensureTables(endpoint: string, stage: string): Promise<{ users: string; sessions: string }>;

@@ -1,0 +1,29 @@
+// `npm start` keeps its data on disk: users, sessions and the signing key survive a restart.
+import { afterAll, describe, expect, it } from "vitest";
+import { client } from "../helpers/client.js";
+import { PASSWORD, uniqueEmail } from "../helpers/fixtures.js";
+import { startStack, type Stack } from "../helpers/stack.js";
+
+let stack: Stack | undefined;
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe("a restart of the local stack", () => {
+  it("keeps users, sessions and the signing key", async () => {
+    stack = await startStack();
+    const email = uniqueEmail("persist");
+    const signup = await client(stack.baseUrl).post("/auth/signup", { email, password: PASSWORD });
+    expect(signup.status).toBe(201);
+    const { dataDir } = stack;
+    await stack.stop();
+
+    stack = await startStack({ dataDir });
+    const api = client(stack.baseUrl);
+    expect((await api.post("/auth/signup", { email, password: PASSWORD })).status).toBe(409);
+    expect((await api.post("/auth/signin", { email, password: PASSWORD })).status).toBe(200);
+    // Tokens issued before the restart still verify: the key was kept, and so was the session.
+    expect((await api.get("/users/me", { token: signup.body.accessToken })).body.user.email).toBe(email);
+    expect((await api.post("/auth/refresh", { refreshToken: signup.body.refreshToken })).status).toBe(200);
+  });
+});

@@ -1,0 +1,68 @@
+// Runs the real local stack (scripts/start.mjs: DynamoDB Local + serverless
+// offline with the real authorizer) on free ports, for end-to-end tests.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../../scripts/local-dynamodb.mjs";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface Stack {
+  baseUrl: string;
+  dataDir: string;
+  /** Everything the stack printed (for the log-scanning test). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "auth-e2e-"));
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.mjs")], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      AUTH_DATA_DIR: dataDir,
+      OFFLINE_LAMBDA_PORT: String(await freePort()),
+      CORS_ORIGINS: "http://localhost:4040,https://app.example.com",
+      BCRYPT_COST: "10", // the local default, not the unit tests' minimum
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stack did not start within 90 s:\n${output}`)), 90_000);
+    const check = () => {
+      if (output.includes("Auth API ready at")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", check);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      reject(new Error(`stack exited during start:\n${output}`));
+    });
+  }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  return { baseUrl: `http://localhost:${port}`, dataDir, output: () => output, stop };
+}
