@@ -1,0 +1,148 @@
+// The deployable artifact, proven on the packaged CloudFormation template
+// (`serverless package --stage prod` needs no AWS account).
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+let resources: Record<string, Resource>;
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const fn = (name: string) => resources[`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`]!;
+const statementsOf = (fnName: string) => {
+  const roleId = fn(fnName).Properties.Role["Fn::GetAtt"][0];
+  return resources[roleId]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement) as any[];
+};
+const dataStatements = (fnName: string) =>
+  statementsOf(fnName).filter((s) => [s.Action].flat().some((a: string) => !a.startsWith("logs:")));
+const actions = (fnName: string) => dataStatements(fnName).flatMap((s) => [s.Action].flat()).sort();
+
+beforeAll(async () => {
+  const out = mkdtempSync(join(tmpdir(), "auth-package-"));
+  await promisify(execFile)(process.execPath, [join(root, "node_modules/serverless/bin/serverless.js"), "package", "--stage", "prod", "--package", out], {
+    cwd: root,
+    env: { ...process.env, CORS_ORIGINS: "https://app.example.com,https://admin.example.com", SLS_TELEMETRY_DISABLED: "1" },
+  });
+  resources = JSON.parse(readFileSync(join(out, "cloudformation-template-update-stack.json"), "utf8")).Resources;
+}, 120_000);
+
+describe("the packaged template", () => {
+  it("gives every function its own role", () => {
+    const roles = ofType("AWS::Lambda::Function").map(([, f]) => f.Properties.Role["Fn::GetAtt"][0]);
+    expect(roles.length).toBe(12);
+    expect(new Set(roles).size).toBe(roles.length);
+  });
+
+  it("grants each function only the DynamoDB actions and ARNs it needs, never a wildcard", () => {
+    for (const [, role] of ofType("AWS::IAM::Role")) {
+      for (const statement of role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement)) {
+        expect([statement.Action].flat()).not.toContain("dynamodb:*");
+        expect([statement.Action].flat()).not.toContain("*");
+        expect([statement.Resource].flat()).not.toContain("*");
+      }
+    }
+    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
+    expect(dataStatements("authorizer")).toEqual([
+      { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table("SessionsTable") },
+      expect.objectContaining({ Action: ["ssm:GetParameter"] }),
+    ]);
+    for (const message of ["publicMessage", "protectedMessage", "moderatorMessage", "adminMessage"]) {
+      expect(dataStatements(message)).toEqual([]);
+    }
+    expect(actions("me")).toEqual(["dynamodb:GetItem"]);
+    expect(actions("roles")).toEqual(["dynamodb:UpdateItem"]);
+    expect(actions("signup")).toEqual(["dynamodb:PutItem", "ssm:GetParameter"]);
+    expect(actions("signout")).not.toContain("ssm:GetParameter");
+    expect(JSON.stringify(dataStatements("signout"))).toContain("byUser");
+  });
+
+  it("keeps the tables: on-demand, point-in-time recovery, retained, TTL on expiresAt, encrypted", () => {
+    const tables = ofType("AWS::DynamoDB::Table");
+    expect(tables.map(([id]) => id).sort()).toEqual(["SessionsTable", "UsersTable"]);
+    for (const [, table] of tables) {
+      expect(table.DeletionPolicy).toBe("Retain");
+      expect(table.UpdateReplacePolicy).toBe("Retain");
+      expect(table.Properties.BillingMode).toBe("PAY_PER_REQUEST");
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: "expiresAt", Enabled: true });
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+    }
+  });
+
+  it("puts the authorizer on every protected route and on no public one", () => {
+    const methods = ofType("AWS::ApiGateway::Method").filter(([, m]) => m.Properties.HttpMethod !== "OPTIONS");
+    const publicRoutes = ["ApiGatewayMethodAuthSignupPost", "ApiGatewayMethodAuthSigninPost", "ApiGatewayMethodAuthRefreshPost", "ApiGatewayMethodMessagesPublicGet"];
+    expect(methods).toHaveLength(11);
+    for (const [id, method] of methods) {
+      if (publicRoutes.includes(id)) expect(method.Properties.AuthorizationType, id).toBe("NONE");
+      else {
+        expect(method.Properties.AuthorizationType, id).toBe("CUSTOM");
+        expect(method.Properties.AuthorizerId, id).toEqual({ Ref: "AuthorizerApiGatewayAuthorizer" });
+      }
+    }
+  });
+
+  it("caches the authorizer's answer for at most 300 s, keyed on the Authorization header only", () => {
+    const [[, authorizer]] = ofType("AWS::ApiGateway::Authorizer") as [[string, Resource]];
+    expect(authorizer.Properties.Type).toBe("TOKEN");
+    expect(authorizer.Properties.IdentitySource).toBe("method.request.header.Authorization");
+    expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBeGreaterThan(0);
+    expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBeLessThanOrEqual(300);
+  });
+
+  it("adds a configured origin (never a wildcard or an echo) to errors API Gateway generates", () => {
+    const responses = ofType("AWS::ApiGateway::GatewayResponse").map(([, r]) => r.Properties);
+    expect(responses.map((r) => r.ResponseType).sort()).toEqual(["DEFAULT_4XX", "DEFAULT_5XX"]);
+    for (const response of responses) {
+      expect(response.ResponseParameters["gatewayresponse.header.Access-Control-Allow-Origin"]).toBe("'https://app.example.com'");
+    }
+    // Preflights answer the matching configured origin (a template that tests each one), nothing else.
+    const preflight = ofType("AWS::ApiGateway::Method").find(([, m]) => m.Properties.HttpMethod === "OPTIONS")![1];
+    const template = preflight.Properties.Integration.IntegrationResponses[0].ResponseTemplates["application/json"];
+    expect(template).toContain('$origin.matches("https://app[.]example[.]com")');
+    expect(template).toContain('$origin.matches("https://admin[.]example[.]com")');
+    expect(JSON.stringify(preflight)).not.toContain("'*'");
+  });
+
+  it("throttles the stage, tighter on /auth/*", () => {
+    const [[, deployment]] = ofType("AWS::ApiGateway::Deployment") as [[string, Resource]];
+    const stage = deployment.Properties.StageDescription;
+    expect(stage.ThrottlingRateLimit).toBeGreaterThan(0);
+    expect(stage.ThrottlingBurstLimit).toBeGreaterThan(0);
+    const auth = stage.MethodSettings.filter((s: any) => s.ResourcePath.startsWith("/~1auth~1"));
+    expect(auth.map((s: any) => s.ResourcePath).sort()).toEqual(
+      ["/~1auth~1password", "/~1auth~1refresh", "/~1auth~1signin", "/~1auth~1signout", "/~1auth~1signup"],
+    );
+    for (const setting of auth) {
+      expect(setting.ThrottlingRateLimit).toBeLessThan(stage.ThrottlingRateLimit);
+      expect(setting.ThrottlingBurstLimit).toBeLessThan(stage.ThrottlingBurstLimit);
+    }
+  });
+
+  it("reads the signing secret from SSM at run time: no secret in the template or the environment", () => {
+    for (const [, f] of ofType("AWS::Lambda::Function")) {
+      const env = f.Properties.Environment.Variables;
+      expect(env.JWT_SECRET_PARAMETER).toBe("/auth-api/prod/jwt-secret");
+      expect(env.JWT_SECRET_FILE).toBe("");
+      expect(env.DYNAMODB_ENDPOINT).toBe("");
+      expect(Object.keys(env).filter((k) => /SECRET$|KEY$|PASSWORD/.test(k))).toEqual([]);
+    }
+    expect(JSON.stringify(resources)).not.toMatch(/jwt-secret"?\s*:\s*"[A-Za-z0-9_-]{32,}/);
+  });
+
+  it("retains logs for a bounded time and runs nodejs22.x on arm64", () => {
+    const logGroups = ofType("AWS::Logs::LogGroup");
+    expect(logGroups).toHaveLength(12);
+    for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
+    for (const [, f] of ofType("AWS::Lambda::Function")) {
+      expect(f.Properties.Runtime).toBe("nodejs22.x");
+      expect(f.Properties.Architectures).toEqual(["arm64"]);
+    }
+    expect(fn("signin").Properties.MemorySize).toBe(1769);
+  });
+});
