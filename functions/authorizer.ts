@@ -7,16 +7,22 @@
  * Gateway caches it per token for every route: the policy allows the whole
  * stage and role checks happen in the handlers (lib/http.ts, 403 JSON).
  */
-import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from "aws-lambda";
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from "aws-lambda";
 import { ServiceUnavailableError } from "../lib/errors.js";
 import type { AuthorizerContext } from "../lib/http.js";
-import { logger } from "../lib/logger.js";
+import type { Logger } from "../lib/logger.js";
+import { isSessionActive } from "../lib/session-check.js";
 import { signingKey } from "../lib/signing-key.js";
-import { isSessionActive } from "../lib/store.js";
-import { bearerToken, verifyAccessToken } from "../lib/tokens.js";
+import { bearerToken, InvalidAccessTokenError, verifyAccessToken, type AccessTokenClaims } from "../lib/tokens.js";
 
 // Start loading the key during init, where Lambda gives the extra CPU.
 signingKey().catch(() => undefined);
+
+// The authorizer logs only rejections and failures, so the logger is loaded on
+// first use: it is a quarter of this function's cold start (see BENCHMARKS.md).
+const loadLogger = () => import("../lib/logger.js").then(({ logger }) => logger);
+
+class Rejected extends Error {}
 
 /** `arn:aws:execute-api:region:account:api/stage/METHOD/path` -> `.../api/stage/*` */
 function wholeStage(methodArn: string): string {
@@ -24,36 +30,25 @@ function wholeStage(methodArn: string): string {
   return `${api}/${stage}/*`;
 }
 
-function unauthorized(reason: string): never {
-  logger.info("authorizer", { outcome: "unauthorized", reason });
-  throw new Error("Unauthorized");
-}
-
-export async function handler(event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  const token = bearerToken(event.authorizationToken);
-  if (!token) unauthorized("missing or malformed Authorization header");
-
-  let claims;
+/** Whether the token's session is live; "unverified" when the session store cannot be read. */
+async function sessionState(claims: AccessTokenClaims, requestId: string | undefined): Promise<AuthorizerContext["session"]> {
   try {
-    claims = verifyAccessToken(await signingKey(), token);
-  } catch (error) {
-    if (error instanceof Error && error.name === "InvalidAccessTokenError") unauthorized(error.message);
-    logger.error("authorizer could not verify", { errorName: (error as Error)?.name, errorMessage: (error as Error)?.message });
-    unauthorized("verification failed");
-  }
-
-  let session: AuthorizerContext["session"] = "active";
-  try {
-    if (!(await isSessionActive(claims.sid))) unauthorized("session ended");
+    if (!(await isSessionActive(claims.sid))) throw new Rejected("session ended");
+    return "active";
   } catch (error) {
     if (!(error instanceof ServiceUnavailableError)) throw error;
     // Fail closed without a 500: the handler answers 503 for an unverified session.
-    logger.warn("authorizer could not read the session store", { sid: claims.sid });
-    session = "unverified";
+    (await loadLogger()).warn({ requestId, sid: claims.sid }, "authorizer could not read the session store");
+    return "unverified";
   }
+}
 
+async function authorize(event: APIGatewayTokenAuthorizerEvent, requestId: string | undefined): Promise<APIGatewayAuthorizerResult> {
+  const token = bearerToken(event.authorizationToken);
+  if (!token) throw new Rejected("missing or malformed Authorization header");
+  const claims = verifyAccessToken(await signingKey(), token);
+  const session = await sessionState(claims, requestId);
   const context: AuthorizerContext = { userId: claims.userId, roles: claims.roles.join(","), sid: claims.sid, session };
-  logger.info("authorizer", { outcome: "allow", userId: claims.userId, session });
   return {
     principalId: claims.userId,
     policyDocument: {
@@ -62,4 +57,20 @@ export async function handler(event: APIGatewayTokenAuthorizerEvent): Promise<AP
     },
     context: { ...context },
   };
+}
+
+export async function handler(event: APIGatewayTokenAuthorizerEvent, context?: Context): Promise<APIGatewayAuthorizerResult> {
+  const requestId = context?.awsRequestId;
+  try {
+    return await authorize(event, requestId);
+  } catch (error) {
+    const log: Logger = await loadLogger();
+    if (error instanceof Rejected || error instanceof InvalidAccessTokenError) {
+      log.info({ requestId, outcome: "unauthorized", reason: error.message }, "authorizer");
+    } else {
+      // Misconfiguration (no key, access denied): fail closed, tell operators.
+      log.error({ requestId, errorName: (error as Error)?.name, errorMessage: (error as Error)?.message }, "authorizer failed");
+    }
+    throw new Error("Unauthorized");
+  }
 }

@@ -9,7 +9,7 @@ import { hashPassword, passwordProblems, verifyPassword } from "./password.js";
 import type { Role } from "./roles.js";
 import { newSession, revokeListedSessions, sessionResponse, startSession, type Session } from "./sessions.js";
 import * as store from "./store.js";
-import type { UserRecord } from "./store.js";
+import type { SigninFailures, UserRecord } from "./store.js";
 import { toUser, type User } from "./users.js";
 import type { PasswordChangeInput, SigninInput, SignupInput } from "./validation.js";
 
@@ -33,17 +33,11 @@ export async function signup(input: SignupInput, now = Date.now()): Promise<Sess
  * matches, so that an unknown email locks exactly like a known one and the
  * 429 tells an attacker nothing about which emails exist.
  */
-function lockoutKey(input: SigninInput, user: UserRecord | undefined): string {
-  if (user) return `user#${user.userId}`;
-  return "email" in input ? `email#${input.email}` : `username#${input.username.toLowerCase()}`;
-}
+const accountLockoutKey = (userId: string) => `user#${userId}`;
 
-async function assertNotLocked(key: string, now: number): Promise<void> {
-  const record = await store.getSigninFailures(key, now);
-  const retryAfter = retryAfterSeconds(record?.lockedUntil, now);
-  if (retryAfter > 0) {
-    throw new TooManyRequestsError("Too many failed signins for this account, try again later", retryAfter);
-  }
+function lockoutKey(input: SigninInput, userId: string | undefined): string {
+  if (userId) return accountLockoutKey(userId);
+  return "email" in input ? `email#${input.email}` : `username#${input.username.toLowerCase()}`;
 }
 
 async function recordFailure(key: string, now: number): Promise<void> {
@@ -52,28 +46,44 @@ async function recordFailure(key: string, now: number): Promise<void> {
   if (lockSeconds > 0) await store.lockSignin(key, now + lockSeconds * 1000, FAILURE_WINDOW_SECONDS);
 }
 
-/** Checks a password for an account under the lockout rules; throws 401 or 429. */
-async function checkPassword(key: string, user: UserRecord | undefined, password: string, message: string, now: number) {
-  await assertNotLocked(key, now);
+/**
+ * Checks a password under the lockout rules, given the account's failure
+ * record as read alongside the user. Throws 429 while locked, 401 when wrong.
+ */
+async function checkPassword(
+  attempt: { key: string; failures: SigninFailures | undefined; user: UserRecord | undefined; password: string },
+  message: string,
+  now: number,
+): Promise<UserRecord> {
+  const retryAfter = retryAfterSeconds(attempt.failures?.lockedUntil, now);
+  if (retryAfter > 0) {
+    throw new TooManyRequestsError("Too many failed signins for this account, try again later", retryAfter);
+  }
   // Always one bcrypt comparison, against a dummy hash when there is no user: same work either way.
-  if (!(await verifyPassword(password, user?.passwordHash)) || !user) {
-    await recordFailure(key, now);
+  if (!(await verifyPassword(attempt.password, attempt.user?.passwordHash)) || !attempt.user) {
+    await recordFailure(attempt.key, now);
     throw new UnauthorizedError(message);
   }
-  await store.clearSigninFailures(key);
-  return user;
+  if (attempt.failures) await store.clearSigninFailures(attempt.key);
+  return attempt.user;
 }
 
 export async function signin(input: SigninInput, now = Date.now()): Promise<Session> {
-  const user = "email" in input ? await store.findUserByEmail(input.email) : await store.findUserByUsername(input.username);
+  const userId = "email" in input ? await store.findUserIdByEmail(input.email) : await store.findUserIdByUsername(input.username);
+  const key = lockoutKey(input, userId);
+  const [user, failures] = await Promise.all([
+    userId === undefined ? undefined : store.getUser(userId),
+    store.getSigninFailures(key, now),
+  ]);
   const message = "email" in input ? "Incorrect email or password" : "Incorrect username or password";
-  const verified = await checkPassword(lockoutKey(input, user), user, input.password, message, now);
+  const verified = await checkPassword({ key, failures, user, password: input.password }, message, now);
   return startSession(verified, now);
 }
 
 /** Changes the password and ends every session of the user, the caller's own included. */
 export async function changePassword(userId: string, input: PasswordChangeInput, now = Date.now()): Promise<void> {
-  const user = await store.getUser(userId);
+  const key = accountLockoutKey(userId);
+  const [user, failures] = await Promise.all([store.getUser(userId), store.getSigninFailures(key, now)]);
   if (!user) throw new UnauthorizedError();
   const problems = passwordProblems(input.newPassword, { email: user.email, username: user.username });
   if (problems.length > 0) {
@@ -83,7 +93,7 @@ export async function changePassword(userId: string, input: PasswordChangeInput,
     );
   }
   // Same lockout as signin: a stolen access token must not become a password-guessing oracle.
-  await checkPassword(`user#${userId}`, user, input.currentPassword, "Current password is incorrect", now);
+  await checkPassword({ key, failures, user, password: input.currentPassword }, "Current password is incorrect", now);
   await store.setPasswordHash(userId, await hashPassword(input.newPassword), now);
   await revokeListedSessions(userId, now);
 }

@@ -1,14 +1,12 @@
 /**
  * HTTP plumbing shared by every API handler: a middy stack that parses the
  * JSON body within the size limit, checks the caller put there by the
- * authorizer, maps errors to the contract's JSON responses, and adds CORS
- * and security headers. Handlers only parse, call lib/ and shape a response.
+ * authorizer, maps errors to the contract's JSON responses, logs one line per
+ * request, and adds CORS and security headers. Handlers only parse, call lib/
+ * and shape a response.
  */
 import middy, { type MiddlewareObj } from "@middy/core";
 import httpCors from "@middy/http-cors";
-import httpHeaderNormalizer from "@middy/http-header-normalizer";
-import httpSecurityHeaders from "@middy/http-security-headers";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { config } from "./config.js";
 import {
@@ -49,12 +47,37 @@ export interface ApiRequest<TCaller> {
 
 type Body = "none" | "json" | "optional-json";
 
+/**
+ * Headers for every response of a JSON API that hands out tokens (OWASP REST
+ * Security Cheat Sheet): never cached (RFC 6749 5.1), never framed or sniffed,
+ * HTTPS only. A constant on every response (json() and noContent() build all
+ * of them, errors included) rather than @middy/http-security-headers, which
+ * cost more per request than the rest of the stack together (see
+ * BENCHMARKS.md) and does not set Cache-Control.
+ */
+const SECURITY_HEADERS = Object.freeze({
+  "Cache-Control": "no-store",
+  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+  "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+});
+
 export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
-  return { statusCode, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  return { statusCode, headers: { ...SECURITY_HEADERS, "Content-Type": "application/json" }, body: JSON.stringify(body) };
 }
 
 export function noContent(): APIGatewayProxyResult {
-  return { statusCode: 204, headers: {}, body: "" };
+  return { statusCode: 204, headers: { ...SECURITY_HEADERS }, body: "" };
+}
+
+/** A request header by name, whatever its case (API Gateway passes headers as the client sent them). */
+function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (headers[name] !== undefined) return headers[name];
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
 }
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
@@ -71,7 +94,7 @@ export function parseBody(event: Pick<APIGatewayProxyEvent, "body" | "headers" |
   if (bytes.length > BODY_LIMIT_BYTES) throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
   const text = bytes.toString("utf8");
   if (mode === "optional-json" && text.trim() === "") return undefined;
-  if (!JSON_MEDIA_TYPE.test(event.headers?.["content-type"] ?? "")) throw new UnsupportedMediaTypeError();
+  if (!JSON_MEDIA_TYPE.test(header(event.headers, "content-type") ?? "")) throw new UnsupportedMediaTypeError();
   if (text.trim() === "") throw new BadRequestError("Request body is required");
   try {
     return JSON.parse(text);
@@ -89,7 +112,9 @@ export function callerFrom(event: APIGatewayProxyEvent): Caller {
   return { userId: context.userId, sid: context.sid, roles: context.roles ? context.roles.split(",") : [] };
 }
 
-const errorResponse = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+type Request = middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
+
+const errorResponse = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => ({
   onError: async (request) => {
     const error = request.error;
     if (error instanceof HttpError) {
@@ -98,23 +123,30 @@ const errorResponse = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRes
       return;
     }
     // Unexpected: log the detail for operators, tell the client nothing internal.
-    logger.error("unhandled error", { errorName: (error as Error)?.name, errorMessage: (error as Error)?.message, stack: (error as Error)?.stack });
+    logger.error(
+      { requestId: request.context?.awsRequestId, errorName: error?.name, errorMessage: error?.message, stack: error?.stack },
+      "unhandled error",
+    );
     request.response = json(500, { message: "Internal server error" });
   },
 });
 
-/** One structured line per request: route, status, latency. Never the body or headers. */
-const accessLog = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
-  const startedAt = new WeakMap<object, number>();
-  const log = async (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>) => {
+/** One structured line per request: request id, route, status, outcome, latency. Never the body or headers. */
+const accessLog = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => {
+  const startedAt = new WeakMap<Request, number>();
+  const log = async (request: Request) => {
     const statusCode = request.response?.statusCode ?? 500;
-    logger.info("request", {
-      route: `${request.event.httpMethod} ${request.event.resource}`,
-      statusCode,
-      outcome: statusCode < 400 ? "success" : statusCode < 500 ? "rejected" : "failed",
-      latencyMs: Date.now() - (startedAt.get(request) ?? Date.now()),
-      userId: (request.event.requestContext?.authorizer as Partial<AuthorizerContext> | undefined)?.userId,
-    });
+    logger.info(
+      {
+        requestId: request.context?.awsRequestId,
+        route: `${request.event.httpMethod} ${request.event.resource}`,
+        statusCode,
+        outcome: statusCode < 400 ? "success" : statusCode < 500 ? "rejected" : "failed",
+        latencyMs: Date.now() - (startedAt.get(request) ?? Date.now()),
+        userId: (request.event.requestContext?.authorizer as Partial<AuthorizerContext> | undefined)?.userId,
+      },
+      "request",
+    );
   };
   return {
     before: async (request) => void startedAt.set(request, Date.now()),
@@ -129,11 +161,8 @@ function stack<TCaller>(
   handler: (request: ApiRequest<TCaller>) => Promise<APIGatewayProxyResult>,
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpCors({ origins: config.corsOrigins, exposeHeaders: "Retry-After" }))
-    .use(httpSecurityHeaders())
     .use(accessLog())
-    .use(httpHeaderNormalizer())
     .use(errorResponse())
     .handler(async (event) => {
       const caller = resolveCaller(event);

@@ -6,7 +6,8 @@ export const PASSWORD_MIN_CHARS = 8;
 /** bcrypt only reads the first 72 bytes; longer passwords are rejected, never truncated. */
 export const PASSWORD_MAX_BYTES = 72;
 
-const common = new Set<string>(commonPasswords);
+// Pure, so that bundles which never check a password (me, roles, signout) drop the 200 KiB list.
+const common = /* @__PURE__ */ new Set<string>(commonPasswords);
 
 export interface PasswordContext {
   email?: string;

@@ -9,7 +9,7 @@ import { UnauthorizedError } from "./errors.js";
 import { signingKey } from "./signing-key.js";
 import * as store from "./store.js";
 import type { SessionRecord, UserRecord } from "./store.js";
-import { hashRefreshToken, issueAccessToken, newRefreshToken } from "./tokens.js";
+import { hashRefreshToken, issueAccessToken, newRefreshToken, refreshTokenSid } from "./tokens.js";
 import { toUser, type User } from "./users.js";
 
 export interface Session {
@@ -26,11 +26,12 @@ const refreshExpiry = (now: number) => Math.floor(now / 1000) + config.refreshTo
 
 /** A new session record for the user and the refresh token that opens it (returned once, stored hashed). */
 export function newSession(userId: string, now: number): { record: SessionRecord; refreshToken: string } {
-  const refreshToken = newRefreshToken();
+  const sid = randomUUID();
+  const refreshToken = newRefreshToken(sid);
   return {
     refreshToken,
     record: {
-      sid: randomUUID(),
+      sid,
       userId,
       createdAt: now,
       expiresAt: refreshExpiry(now),
@@ -66,23 +67,32 @@ function isLive(session: SessionRecord | undefined, user: UserRecord | undefined
   );
 }
 
+/** The session a refresh token opens, if the token is its live one. */
+async function sessionOf(refreshToken: string): Promise<{ session?: SessionRecord; hash: string; sid?: string }> {
+  const sid = refreshTokenSid(refreshToken);
+  const hash = hashRefreshToken(refreshToken);
+  if (!sid) return { hash };
+  const session = await store.getSession(sid);
+  return { session: session?.refreshTokenHash === hash ? session : undefined, hash, sid };
+}
+
 /**
  * Exchanges a refresh token for a new session response with a new refresh
  * token. A token that was already rotated away is evidence that it leaked:
  * its whole session ends, including the newest refresh token and its access tokens.
  */
 export async function refreshSession(refreshToken: string, now = Date.now()): Promise<Session> {
-  const token = await store.getRefreshToken(hashRefreshToken(refreshToken));
-  if (!token || token.expiresAt <= Math.floor(now / 1000)) throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
-  if (token.rotatedAt !== undefined) {
-    await store.revokeSession(token.sid, now);
+  const { session, hash, sid } = await sessionOf(refreshToken);
+  if (!session) {
+    // Not a live token. If it is one this session rotated away, it was stolen or replayed.
+    const rotated = sid && (await store.getRotatedRefreshToken(hash));
+    if (rotated && rotated.sid === sid) await store.revokeSession(sid, now);
     throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
   }
-  const session = await store.getSession(token.sid);
-  const user = session && (await store.getUser(session.userId));
-  if (!session || !isLive(session, user, now)) throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
+  const user = await store.getUser(session.userId);
+  if (!isLive(session, user, now)) throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
 
-  const next = newRefreshToken();
+  const next = newRefreshToken(session.sid);
   const rotated = await store.rotateRefreshToken(
     session,
     { refreshTokenHash: hashRefreshToken(next), expiresAt: refreshExpiry(now) },
@@ -96,10 +106,9 @@ export async function refreshSession(refreshToken: string, now = Date.now()): Pr
   return sessionResponse(user!, session.sid, next);
 }
 
-/** Ends the session a refresh token belongs to, if it belongs to `userId`. */
+/** Ends the session a (live) refresh token belongs to, if it belongs to `userId`. */
 export async function endSessionByRefreshToken(userId: string, refreshToken: string, now = Date.now()): Promise<void> {
-  const token = await store.getRefreshToken(hashRefreshToken(refreshToken));
-  const session = token && (await store.getSession(token.sid));
+  const { session } = await sessionOf(refreshToken);
   if (!session || session.userId !== userId || session.revokedAt !== undefined) {
     throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
   }

@@ -1,11 +1,13 @@
 import type { KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { awsJson } from "./aws-json.js";
 import { signingKeyFromSecret } from "./tokens.js";
 
 /**
  * The token signing key, loaded once per container. Deployed, the secret is an
  * SSM SecureString named by JWT_SECRET_PARAMETER (fetched with decryption at
- * cold start, never in the template or the function's environment); locally
+ * cold start and kept for the container's life, never in the template or the
+ * function's environment); locally
  * JWT_SECRET_FILE names a file that `npm start` generated once in its data folder.
  */
 let key: Promise<KeyObject> | undefined;
@@ -13,11 +15,14 @@ let key: Promise<KeyObject> | undefined;
 async function loadSecret(): Promise<string> {
   const parameterName = process.env.JWT_SECRET_PARAMETER;
   if (parameterName) {
-    // Imported only where used, so local runs and tests never load the SSM client.
-    const { getParameter } = await import("@aws-lambda-powertools/parameters/ssm");
-    const secret = await getParameter(parameterName, { decrypt: true, maxAge: Number.MAX_SAFE_INTEGER });
-    if (!secret) throw new Error(`SSM parameter ${parameterName} is empty`);
-    return secret;
+    const { Parameter } = await awsJson<{ Parameter?: { Value?: string } }>({
+      service: "ssm",
+      target: "AmazonSSM.GetParameter",
+      jsonVersion: "1.1",
+      body: { Name: parameterName, WithDecryption: true },
+    });
+    if (!Parameter?.Value) throw new Error(`SSM parameter ${parameterName} is empty`);
+    return Parameter.Value;
   }
   const file = process.env.JWT_SECRET_FILE;
   if (!file) throw new Error("Set JWT_SECRET_PARAMETER (deployed) or JWT_SECRET_FILE (local) to find the token signing secret");

@@ -7,14 +7,13 @@
  *   USERNAME#<lower>     uniqueness claim on the lower-cased username -> userId
  *   SIGNIN#<key>         failed-signin counter of one account (expires)
  * sessions table (pk, GSI byUser on userId):
- *   SESSION#<sid>        one signed-in session (expires, may be revoked)
- *   REFRESH#<hash>       one refresh token, stored only as its SHA-256 (expires, marked when rotated)
+ *   SESSION#<sid>        one signed-in session with the SHA-256 of its live refresh token (expires, may be revoked)
+ *   REFRESH#<hash>       a refresh token the session rotated away, kept to detect its reuse (expires)
  *
  * Items with `expiresAt` (epoch seconds) are removed by DynamoDB TTL, but TTL
  * deletion is late (and never happens in DynamoDB Local), so readers here
  * always compare `expiresAt` with the clock themselves.
  */
-import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   GetCommand,
@@ -29,7 +28,6 @@ import { ConflictError, ServiceUnavailableError } from "./errors.js";
 import {
   conditionFailedAt,
   documentClient,
-  dynamodb,
   guarded,
   isConditionFailed,
   isTransactionCanceled,
@@ -56,10 +54,10 @@ export interface SessionRecord {
   revokedAt?: number;
 }
 
-export interface RefreshTokenRecord {
+export interface RotatedRefreshToken {
   sid: string;
+  rotatedAt: number;
   expiresAt: number;
-  rotatedAt?: number;
 }
 
 export interface SigninFailures {
@@ -107,27 +105,18 @@ async function transactWrite(items: NonNullable<TransactWriteCommand["input"]["T
 
 // ---- sessions -------------------------------------------------------------
 
-function sessionPuts(session: SessionRecord) {
-  return [
-    {
-      Put: {
-        TableName: sessions,
-        Item: { ...sessionKey(session.sid), ...session },
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
+function sessionPut(session: SessionRecord) {
+  return {
+    Put: {
+      TableName: sessions,
+      Item: { ...sessionKey(session.sid), ...session },
+      ConditionExpression: "attribute_not_exists(pk)",
     },
-    {
-      Put: {
-        TableName: sessions,
-        Item: { ...refreshKey(session.refreshTokenHash), sid: session.sid, expiresAt: session.expiresAt },
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
-    },
-  ];
+  };
 }
 
 export async function putSession(session: SessionRecord): Promise<void> {
-  await transactWrite(sessionPuts(session));
+  await guarded(() => documentClient.send(new PutCommand(sessionPut(session).Put)));
 }
 
 export async function getSession(sid: string): Promise<SessionRecord | undefined> {
@@ -137,36 +126,18 @@ export async function getSession(sid: string): Promise<SessionRecord | undefined
   return withoutKey<SessionRecord>(Item);
 }
 
-export async function getRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined> {
+export async function getRotatedRefreshToken(hash: string): Promise<RotatedRefreshToken | undefined> {
   const { Item } = await guarded(() =>
     documentClient.send(new GetCommand({ TableName: sessions, Key: refreshKey(hash), ConsistentRead: true })),
   );
-  return withoutKey<RefreshTokenRecord>(Item);
+  return withoutKey<RotatedRefreshToken>(Item);
 }
 
 /**
- * The authorizer's check: one consistent keyed read of two small attributes,
- * on the bare client so the authorizer bundle need not carry the document client.
- */
-export async function isSessionActive(sid: string, now = Date.now()): Promise<boolean> {
-  const { Item } = await guarded(() =>
-    dynamodb.send(
-      new GetItemCommand({
-        TableName: sessions,
-        Key: { pk: { S: `SESSION#${sid}` } },
-        ProjectionExpression: "expiresAt, revokedAt",
-        ConsistentRead: true,
-      }),
-    ),
-  );
-  return Item !== undefined && Item.revokedAt === undefined && Number(Item.expiresAt?.N) > nowSeconds(now);
-}
-
-/**
- * Replaces the session's refresh token in one transaction: the old token is
- * marked rotated only if it was not already, and the session moves on only if
- * it is live and still points at the old token. Returns false when another
- * rotation won (or the session was ended) in the meantime.
+ * Replaces the session's refresh token in one transaction: the session moves
+ * on only if it is live and still holds the old token, and the old token is
+ * kept (hashed) as rotated so that presenting it again can be recognised.
+ * Returns false when another rotation won (or the session ended) meanwhile.
  */
 export async function rotateRefreshToken(
   session: SessionRecord,
@@ -175,15 +146,6 @@ export async function rotateRefreshToken(
 ): Promise<boolean> {
   try {
     await transactWrite([
-      {
-        Update: {
-          TableName: sessions,
-          Key: refreshKey(session.refreshTokenHash),
-          UpdateExpression: "SET rotatedAt = :now",
-          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(rotatedAt)",
-          ExpressionAttributeValues: { ":now": now },
-        },
-      },
       {
         Update: {
           TableName: sessions,
@@ -200,7 +162,7 @@ export async function rotateRefreshToken(
       {
         Put: {
           TableName: sessions,
-          Item: { ...refreshKey(next.refreshTokenHash), sid: session.sid, expiresAt: next.expiresAt },
+          Item: { ...refreshKey(session.refreshTokenHash), sid: session.sid, rotatedAt: now, expiresAt: session.expiresAt },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
@@ -273,7 +235,7 @@ export async function createUserWithSession(user: UserRecord, session: SessionRe
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      ...sessionPuts(session),
+      sessionPut(session),
     ]);
   } catch (error) {
     if (isTransactionCanceled(error)) {
@@ -291,15 +253,20 @@ export async function getUser(userId: string): Promise<UserRecord | undefined> {
   return withoutKey<UserRecord>(Item);
 }
 
-async function getUserByClaim(key: { pk: string }): Promise<UserRecord | undefined> {
+async function userIdByClaim(key: { pk: string }): Promise<string | undefined> {
   const { Item } = await guarded(() =>
     documentClient.send(new GetCommand({ TableName: users, Key: key, ConsistentRead: true })),
   );
-  return typeof Item?.userId === "string" ? getUser(Item.userId) : undefined;
+  return typeof Item?.userId === "string" ? Item.userId : undefined;
 }
 
-export const findUserByEmail = (email: string) => getUserByClaim(emailKey(email));
-export const findUserByUsername = (username: string) => getUserByClaim(usernameKey(username));
+export const findUserIdByEmail = (email: string) => userIdByClaim(emailKey(email));
+export const findUserIdByUsername = (username: string) => userIdByClaim(usernameKey(username));
+
+export async function findUserByEmail(email: string): Promise<UserRecord | undefined> {
+  const userId = await findUserIdByEmail(email);
+  return userId === undefined ? undefined : getUser(userId);
+}
 
 export async function setUserRoles(userId: string, roles: string[]): Promise<UserRecord | undefined> {
   try {

@@ -6,4 +6,4 @@ process.env.JWT_SECRET_FILE = inject("jwtSecretFile");
 process.env.USERS_TABLE = "auth-api-test-users";
 process.env.SESSIONS_TABLE = "auth-api-test-sessions";
 process.env.BCRYPT_COST = "4"; // bcrypt's minimum: the rules are the same, the tests are faster
-process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+process.env.LOG_LEVEL = "silent";

@@ -3,6 +3,7 @@ import { changePassword, setRoles, signin, signup } from "../../lib/accounts.js"
 import { documentClient } from "../../lib/dynamodb.js";
 import { ConflictError, TooManyRequestsError, UnauthorizedError } from "../../lib/errors.js";
 import * as store from "../../lib/store.js";
+import { isSessionActive } from "../../lib/session-check.js";
 import { config } from "../../lib/config.js";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { PASSWORD, uniqueEmail, uniqueUsername } from "../helpers/fixtures.js";
@@ -24,7 +25,7 @@ describe("signup", () => {
       new GetCommand({ TableName: config.usersTable, Key: { pk: `USERNAME#${username.toLowerCase()}` } }),
     );
     expect(claim.Item?.userId).toBe(session.user.id);
-    expect(await store.isSessionActive((await store.listSessionIds(session.user.id))[0]!)).toBe(true);
+    expect(await isSessionActive((await store.listSessionIds(session.user.id))[0]!)).toBe(true);
   });
 
   it("refuses a second account for the same email in any case, and for the same username in any case", async () => {
@@ -55,7 +56,7 @@ describe("signup", () => {
     await signup({ email, password: PASSWORD });
     const username = uniqueUsername();
     await expect(signup({ email, password: PASSWORD, username })).rejects.toBeInstanceOf(ConflictError);
-    expect(await store.findUserByUsername(username)).toBeUndefined();
+    expect(await store.findUserIdByUsername(username)).toBeUndefined();
   });
 });
 
@@ -135,7 +136,7 @@ describe("password change and roles", () => {
     await expect(changePassword(userId, { currentPassword: PASSWORD, newPassword: email })).rejects.toMatchObject({ statusCode: 400 });
 
     await changePassword(userId, { currentPassword: PASSWORD, newPassword: "a new long passphrase" });
-    for (const sid of await store.listSessionIds(userId)) expect(await store.isSessionActive(sid)).toBe(false);
+    for (const sid of await store.listSessionIds(userId)) expect(await isSessionActive(sid)).toBe(false);
     await expect(signin({ email, password: PASSWORD })).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(signin({ email, password: "a new long passphrase" })).resolves.toBeDefined();
   });

@@ -3,6 +3,7 @@ import { signin, signup } from "../../lib/accounts.js";
 import { UnauthorizedError } from "../../lib/errors.js";
 import { endAllSessions, endSession, endSessionByRefreshToken, refreshSession } from "../../lib/sessions.js";
 import * as store from "../../lib/store.js";
+import { isSessionActive } from "../../lib/session-check.js";
 import { PASSWORD, jwtPayload, uniqueEmail } from "../helpers/fixtures.js";
 
 const sidOf = (accessToken: string) => jwtPayload(accessToken).sid as string;
@@ -23,7 +24,7 @@ describe("refresh", () => {
     const second = await refreshSession(first.refreshToken);
     expect(await rejectionOf(refreshSession(first.refreshToken))).toBeInstanceOf(UnauthorizedError);
     expect(await rejectionOf(refreshSession(second.refreshToken))).toBeInstanceOf(UnauthorizedError);
-    expect(await store.isSessionActive(sidOf(second.accessToken))).toBe(false);
+    expect(await isSessionActive(sidOf(second.accessToken))).toBe(false);
   });
 
   it("lets exactly one of two concurrent refreshes of one token succeed", async () => {
@@ -41,6 +42,14 @@ describe("refresh", () => {
     await expect(refreshSession(first.refreshToken)).resolves.toBeDefined();
   });
 
+  it("rejects a made-up token naming a real session, without ending that session", async () => {
+    const first = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const sid = sidOf(first.accessToken);
+    expect(await rejectionOf(refreshSession(`${sid}.${"A".repeat(43)}`))).toBeInstanceOf(UnauthorizedError);
+    expect(await isSessionActive(sid)).toBe(true);
+    await expect(refreshSession(first.refreshToken)).resolves.toBeDefined();
+  });
+
   it("picks up role changes in the new access token", async () => {
     const first = await signup({ email: uniqueEmail(), password: PASSWORD });
     await store.setUserRoles(first.user.id, ["user", "moderator"]);
@@ -53,7 +62,7 @@ describe("signout", () => {
   it("ends the caller's own session (empty body)", async () => {
     const session = await signup({ email: uniqueEmail(), password: PASSWORD });
     await endSession(sidOf(session.accessToken));
-    expect(await store.isSessionActive(sidOf(session.accessToken))).toBe(false);
+    expect(await isSessionActive(sidOf(session.accessToken))).toBe(false);
     expect(await rejectionOf(refreshSession(session.refreshToken))).toBeInstanceOf(UnauthorizedError);
   });
 
@@ -64,8 +73,8 @@ describe("signout", () => {
     const stranger = await signup({ email: uniqueEmail(), password: PASSWORD });
     expect(await rejectionOf(endSessionByRefreshToken(stranger.user.id, b.refreshToken))).toBeInstanceOf(UnauthorizedError);
     await endSessionByRefreshToken(a.user.id, b.refreshToken);
-    expect(await store.isSessionActive(sidOf(b.accessToken))).toBe(false);
-    expect(await store.isSessionActive(sidOf(a.accessToken))).toBe(true);
+    expect(await isSessionActive(sidOf(b.accessToken))).toBe(false);
+    expect(await isSessionActive(sidOf(a.accessToken))).toBe(true);
   });
 
   it("ends every session with allSessions", async () => {
@@ -74,7 +83,7 @@ describe("signout", () => {
     const b = await signin({ email, password: PASSWORD });
     await endAllSessions(a.user.id);
     for (const session of [a, b]) {
-      expect(await store.isSessionActive(sidOf(session.accessToken))).toBe(false);
+      expect(await isSessionActive(sidOf(session.accessToken))).toBe(false);
       expect(await rejectionOf(refreshSession(session.refreshToken))).toBeInstanceOf(UnauthorizedError);
     }
     await expect(signin({ email, password: PASSWORD })).resolves.toBeDefined();

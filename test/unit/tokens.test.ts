@@ -7,6 +7,7 @@ import {
   hashRefreshToken,
   issueAccessToken,
   newRefreshToken,
+  refreshTokenSid,
   signingKeyFromSecret,
   verifyAccessToken,
 } from "../../lib/tokens.js";
@@ -74,12 +75,23 @@ describe("access tokens", () => {
 });
 
 describe("refresh tokens", () => {
-  it("are 256 random bits and are stored only as a hash", () => {
-    const token = newRefreshToken();
-    expect(Buffer.from(token, "base64url")).toHaveLength(32);
-    expect(newRefreshToken()).not.toBe(token);
-    expect(hashRefreshToken(token)).not.toContain(token);
+  const sid = "3f0c8a3e-1111-4222-8333-444455556666";
+
+  it("name their session and carry 256 random bits, and are stored only as a hash", () => {
+    const token = newRefreshToken(sid);
+    const [prefix, secret] = token.split(".");
+    expect(prefix).toBe(sid);
+    expect(Buffer.from(secret!, "base64url")).toHaveLength(32);
+    expect(newRefreshToken(sid)).not.toBe(token);
+    expect(hashRefreshToken(token)).not.toContain(secret);
     expect(hashRefreshToken(token)).toBe(hashRefreshToken(token));
+  });
+
+  it("are recognised only in their own shape", () => {
+    expect(refreshTokenSid(newRefreshToken(sid))).toBe(sid);
+    for (const token of ["", "x".repeat(43), `${sid}.short`, `${sid}.${"a".repeat(43)}.x`, `not-a-uuid.${"a".repeat(43)}`]) {
+      expect(refreshTokenSid(token)).toBeUndefined();
+    }
   });
 });
 

@@ -1,0 +1,112 @@
+// `npm run bench`: runs every benchmark against an in-memory DynamoDB Local
+// and writes the results, with the machine and versions, to BENCHMARKS.md.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { GetItemCommand, PutItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { ensureTables, localClient, startDynamoDbLocal } from "../scripts/local-dynamodb.mjs";
+import { root } from "./bundle.js";
+
+export interface Section {
+  title: string;
+  lines: string[];
+  goals: { text: string; met: boolean; value: string }[];
+}
+
+const SECTIONS = ["verify", "cold-start", "handler-stack", "signin", "bundle-sizes"] as const;
+
+/**
+ * Each section runs in its own process with stdout discarded: the handlers'
+ * log lines are part of what is measured (pino writes them to fd 1), but
+ * must not flood the terminal. Results come back as JSON on fd 3.
+ */
+function runSection(name: string, env: NodeJS.ProcessEnv): Promise<Section> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "bench/section.ts"), name], {
+      env,
+      stdio: ["ignore", "ignore", "inherit", "pipe"],
+    });
+    let output = "";
+    child.stdio[3]!.on("data", (chunk) => (output += chunk));
+    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`bench section ${name} failed (${code})`))));
+  });
+}
+
+/**
+ * DynamoDB Local is a Java program: for its first thousand or so requests the
+ * JIT has not compiled it and it answers 5-10x slower than when warm (or than
+ * DynamoDB itself). Warm it with the operations the API uses before measuring.
+ */
+async function warmUp(endpoint: string) {
+  const client = localClient(endpoint);
+  const table = "auth-api-bench-sessions";
+  for (let i = 0; i < 1500; i++) {
+    const pk = { S: `WARMUP#${i}` };
+    await client.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: table, Item: { pk, n: { N: "1" } } } }] }));
+    await client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `WARMUP#${i}#b` } } }));
+    await client.send(new GetItemCommand({ TableName: table, Key: { pk }, ConsistentRead: true }));
+  }
+  client.destroy();
+}
+
+async function main() {
+  const dynamodb = await startDynamoDbLocal({ dataDir: null });
+  try {
+    await ensureTables(dynamodb.endpoint, "bench");
+    process.stderr.write("bench: warming DynamoDB Local...\n");
+    await warmUp(dynamodb.endpoint);
+    const secretFile = join(mkdtempSync(join(tmpdir(), "auth-bench-")), "jwt-secret");
+    writeFileSync(secretFile, randomBytes(48).toString("base64url"));
+    const env = {
+      ...process.env,
+      DYNAMODB_ENDPOINT: dynamodb.endpoint,
+      USERS_TABLE: "auth-api-bench-users",
+      SESSIONS_TABLE: "auth-api-bench-sessions",
+      JWT_SECRET_FILE: secretFile,
+      BCRYPT_COST: process.env.BCRYPT_COST ?? "12", // the deployed default (serverless.yml params)
+      LOG_LEVEL: "info",
+    };
+    const sections: Section[] = [];
+    for (const name of SECTIONS) {
+      process.stderr.write(`bench: ${name}...\n`);
+      const section = await runSection(name, env);
+      sections.push(section);
+      process.stderr.write(`${section.lines.join("\n")}\n\n`);
+    }
+
+    const pkg = (name: string) => JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version;
+    const goals = sections.flatMap((s) => s.goals);
+    const report = [
+      "# Benchmarks",
+      "",
+      "Written by `npm run bench`. Every figure is a ratio against a baseline measured in the same run:",
+      "the machines are shared and noisy, so absolute times are context, not results.",
+      "",
+      `Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform}/${process.arch}.`,
+      `Versions: Node ${process.version}, jsonwebtoken ${pkg("jsonwebtoken")}, bcryptjs ${pkg("bcryptjs")}, @middy/core ${pkg("@middy/core")}, pino ${pkg("pino")},`,
+      `aws4 ${pkg("aws4")}, @aws-sdk/client-dynamodb ${pkg("@aws-sdk/client-dynamodb")}, esbuild ${pkg("esbuild")}, express ${pkg("express")}. Run ${new Date().toISOString().slice(0, 16)}Z.`,
+      "",
+      "## Goals",
+      "",
+      "| goal | result | met |",
+      "|---|---:|:-:|",
+      ...goals.map((g) => `| ${g.text} | ${g.value} | ${g.met ? "yes" : "**no**"} |`),
+      "",
+      ...sections.flatMap((s) => [`## ${s.title}`, "", ...s.lines, ""]),
+    ].join("\n");
+    writeFileSync(join(root, "BENCHMARKS.md"), report);
+    process.stderr.write(`bench: wrote BENCHMARKS.md (${goals.filter((g) => g.met).length}/${goals.length} goals met)\n`);
+  } finally {
+    await dynamodb.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

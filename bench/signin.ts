@@ -1,0 +1,53 @@
+// Signin latency in-process against DynamoDB Local, against the median bcrypt
+// comparison at the configured cost: what signin adds on top of the hash.
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import bcrypt from "bcryptjs";
+import { config } from "../lib/config.js";
+import { fmt, median, percentile } from "./measure.js";
+import type { Section } from "./run.js";
+
+const RUNS = 30;
+
+export async function run(email: string, password: string): Promise<Section> {
+  const { handler } = await import("../functions/signin.js");
+  const event = {
+    httpMethod: "POST",
+    resource: "/auth/signin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+    isBase64Encoded: false,
+    requestContext: {},
+  } as unknown as APIGatewayProxyEvent;
+  const context = { awsRequestId: "r", functionName: "bench" } as Context;
+
+  const hash = await bcrypt.hash(password, config.bcryptCost);
+  const compares: number[] = [];
+  const signins: number[] = [];
+  await handler(event, context); // warm: first client connection, JIT
+  for (let i = 0; i < RUNS; i++) {
+    let started = performance.now();
+    await bcrypt.compare(password, hash);
+    compares.push(performance.now() - started);
+    started = performance.now();
+    const response = await handler(event, context);
+    signins.push(performance.now() - started);
+    if (response.statusCode !== 200) throw new Error(`signin answered ${response.statusCode}`);
+  }
+  const bcryptMs = median(compares);
+  const p50 = median(signins);
+  const p95 = percentile(signins, 95);
+  return {
+    title: "Signin latency",
+    lines: [
+      `${RUNS} signins of one user, in process, against a warmed DynamoDB Local, bcrypt cost ${config.bcryptCost} (the deployed default).`,
+      "",
+      "| measure | ms |",
+      "|---|---:|",
+      `| bcrypt compare, median | ${fmt(bcryptMs)} |`,
+      `| signin p50 | ${fmt(p50)} |`,
+      `| signin p95 | ${fmt(p95)} |`,
+      `| signin p50 − bcrypt | ${fmt(p50 - bcryptMs)} |`,
+    ],
+    goals: [{ text: "signin p50 ≤ bcrypt compare + 15 ms", met: p50 <= bcryptMs + 15, value: `+${fmt(p50 - bcryptMs)} ms` }],
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The authorizer's revocation check: is the session an access token names
+ * still live? One consistent keyed read of two small attributes. It lives
+ * apart from store.ts so that the authorizer's bundle carries no SDK client
+ * (see aws-json.ts); the item it reads is the SESSION# item store.ts writes.
+ */
+import { awsJson } from "./aws-json.js";
+import { config } from "./config.js";
+
+interface GetItemOutput {
+  Item?: { expiresAt?: { N: string }; revokedAt?: { N: string } };
+}
+
+export async function isSessionActive(sid: string, now = Date.now()): Promise<boolean> {
+  const { Item } = await awsJson<GetItemOutput>({
+    service: "dynamodb",
+    target: "DynamoDB_20120810.GetItem",
+    jsonVersion: "1.0",
+    endpoint: config.dynamodbEndpoint,
+    body: {
+      TableName: config.sessionsTable,
+      Key: { pk: { S: `SESSION#${sid}` } },
+      ProjectionExpression: "expiresAt, revokedAt",
+      ConsistentRead: true,
+    },
+  });
+  return Item !== undefined && Item.revokedAt === undefined && Number(Item.expiresAt?.N) > Math.floor(now / 1000);
+}
