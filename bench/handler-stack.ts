@@ -1,29 +1,16 @@
 // Per-invocation cost of the HTTP handler stack (middy + our middlewares) on
 // a trivial route, against the bare handler and an Express app behind
 // serverless-http answering the same event.
-import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import express from "express";
 import serverlessHttp from "serverless-http";
 import { publicMessage } from "../functions/messages.js";
 import { logger } from "../lib/logger.js";
+import { apiEvent, lambdaContext } from "../test/helpers/events.js";
 import { fmt, opsPerSecond } from "./measure.js";
 import type { Section } from "./run.js";
 
-const event = {
-  httpMethod: "GET",
-  resource: "/messages/public",
-  path: "/messages/public",
-  headers: { Origin: "http://localhost:4040", Accept: "application/json" },
-  multiValueHeaders: {},
-  body: null,
-  isBase64Encoded: false,
-  pathParameters: null,
-  queryStringParameters: null,
-  multiValueQueryStringParameters: null,
-  stageVariables: null,
-  requestContext: { requestId: "r", stage: "prod", httpMethod: "GET", path: "/messages/public", identity: {} },
-} as unknown as APIGatewayProxyEvent;
-const context = { awsRequestId: "r", functionName: "bench", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+const event = apiEvent({ headers: { Origin: "http://localhost:4040", Accept: "application/json" } });
+const context = lambdaContext;
 
 export async function run(): Promise<Section> {
   const bare = async () => ({

@@ -1,8 +1,8 @@
 // Signin latency in-process against DynamoDB Local, against the median bcrypt
 // comparison at the configured cost: what signin adds on top of the hash.
-import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import bcrypt from "bcryptjs";
 import { config } from "../lib/config.js";
+import { apiEvent, lambdaContext } from "../test/helpers/events.js";
 import { fmt, median, percentile } from "./measure.js";
 import type { Section } from "./run.js";
 
@@ -10,15 +10,14 @@ const RUNS = 30;
 
 export async function run(email: string, password: string): Promise<Section> {
   const { handler } = await import("../functions/signin.js");
-  const event = {
+  const event = apiEvent({
     httpMethod: "POST",
     resource: "/auth/signin",
+    path: "/auth/signin",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ email, password }),
-    isBase64Encoded: false,
-    requestContext: {},
-  } as unknown as APIGatewayProxyEvent;
-  const context = { awsRequestId: "r", functionName: "bench" } as Context;
+  });
+  const context = lambdaContext;
 
   const hash = await bcrypt.hash(password, config.bcryptCost);
   const compares: number[] = [];

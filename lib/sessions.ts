@@ -57,10 +57,9 @@ export async function startSession(user: UserRecord, now = Date.now()): Promise<
   return sessionResponse(user, record.sid, refreshToken);
 }
 
-function isLive(session: SessionRecord | undefined, user: UserRecord | undefined, now: number): boolean {
+/** Not ended, not expired, and not older than the user's last "end every session". */
+function isLive(session: SessionRecord, user: UserRecord, now: number): boolean {
   return (
-    session !== undefined &&
-    user !== undefined &&
     session.revokedAt === undefined &&
     session.expiresAt > Math.floor(now / 1000) &&
     (user.sessionsRevokedAt === undefined || session.createdAt > user.sessionsRevokedAt)
@@ -90,7 +89,7 @@ export async function refreshSession(refreshToken: string, now = Date.now()): Pr
     throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
   }
   const user = await store.getUser(session.userId);
-  if (!isLive(session, user, now)) throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
+  if (!user || !isLive(session, user, now)) throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
 
   const next = newRefreshToken(session.sid);
   const rotated = await store.rotateRefreshToken(
@@ -103,7 +102,7 @@ export async function refreshSession(refreshToken: string, now = Date.now()): Pr
     await store.revokeSession(session.sid, now);
     throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
   }
-  return sessionResponse(user!, session.sid, next);
+  return sessionResponse(user, session.sid, next);
 }
 
 /** Ends the session a (live) refresh token belongs to, if it belongs to `userId`. */

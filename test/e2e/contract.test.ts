@@ -26,7 +26,7 @@ afterAll(async () => {
 async function signupUser(extra: Record<string, unknown> = {}) {
   const email = uniqueEmail();
   const reply = await api.post("/auth/signup", { email, password: PASSWORD, ...extra });
-  expect(reply.status).toBe(201);
+  expect(reply.status, reply.text).toBe(201);
   secrets.push(reply.body.accessToken, reply.body.refreshToken);
   return { email, ...reply.body } as { email: string; accessToken: string; refreshToken: string; user: { id: string } };
 }

@@ -1,7 +1,7 @@
 // Runs the real local stack (scripts/start.mjs: DynamoDB Local + serverless
 // offline with the real authorizer) on free ports, for end-to-end tests.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,20 +32,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       PORT: String(port),
       AUTH_DATA_DIR: dataDir,
       OFFLINE_LAMBDA_PORT: String(await freePort()),
+      // Stacks run side by side: each builds its bundles in a folder of its own.
+      ESBUILD_WORK_FOLDER: `.esbuild-test/${port}`,
       CORS_ORIGINS: "http://localhost:4040,https://app.example.com",
       BCRYPT_COST: "10", // the local default, not the unit tests' minimum
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Kept in memory for the log-scanning test and on disk (stack.log in the data folder) for post-mortems.
   let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
+  const keep = (chunk: Buffer) => {
+    output += chunk;
+    appendFileSync(join(dataDir, "stack.log"), chunk);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
+    rmSync(join(root, ".esbuild-test", String(port)), { recursive: true, force: true });
   };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`stack did not start within 90 s:\n${output}`)), 90_000);

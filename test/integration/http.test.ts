@@ -1,29 +1,12 @@
-import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { adminMessage, protectedMessage, publicMessage } from "../../functions/messages.js";
 import { handler as signupHandler } from "../../functions/signup.js";
 import { BODY_LIMIT_BYTES, parseBody } from "../../lib/http.js";
+import { apiEvent, lambdaContext } from "../helpers/events.js";
 
-const context = { functionName: "test", awsRequestId: "req-1" } as Context;
-
-function event(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
-  return {
-    httpMethod: "GET",
-    resource: "/messages/public",
-    path: "/messages/public",
-    headers: {},
-    multiValueHeaders: {},
-    body: null,
-    isBase64Encoded: false,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: {} as APIGatewayProxyEvent["requestContext"],
-    ...overrides,
-  };
-}
+const context = lambdaContext;
+const event = apiEvent;
 
 const authorized = (roles: string, session = "active") =>
   ({ authorizer: { userId: "u-1", roles, sid: "s-1", session, principalId: "u-1" } }) as never;
