@@ -8,10 +8,24 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { startDynamoDbLocal } from "./local-dynamodb.mjs";
+import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { localClient, startDynamoDbLocal } from "./local-dynamodb.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const usage = "usage: npm run grant-role -- [--stage <stage>] [--region <region>] <email> <role>";
+
+/** Whether a DynamoDB endpoint answers (the file of a killed `npm start` may be stale). */
+async function answers(endpoint: string): Promise<boolean> {
+  const client = localClient(endpoint);
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -30,8 +44,9 @@ async function main(): Promise<void> {
   if (stage === "local") {
     const dataDir = resolve(root, process.env.AUTH_DATA_DIR || ".data");
     const endpointFile = resolve(dataDir, "dynamodb-endpoint");
-    if (existsSync(endpointFile)) {
-      process.env.DYNAMODB_ENDPOINT = readFileSync(endpointFile, "utf8").trim();
+    const running = existsSync(endpointFile) ? readFileSync(endpointFile, "utf8").trim() : undefined;
+    if (running && (await answers(running))) {
+      process.env.DYNAMODB_ENDPOINT = running;
     } else {
       const local = await startDynamoDbLocal({ dataDir: resolve(dataDir, "dynamodb") });
       process.env.DYNAMODB_ENDPOINT = local.endpoint;
