@@ -7,34 +7,45 @@ import { bundle, root } from "./bundle.js";
 import { fmt, median } from "./measure.js";
 import type { Section } from "./run.js";
 
-const RUNS = 15;
+const RUNS = 25;
 
-async function probe(file: string, token: string) {
-  const event = { type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn: "arn:aws:execute-api:r:1:a/s/GET/x" };
-  const samples: { importMs: number; firstCallMs: number }[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(root, "bench/fixtures/cold-start-probe.mjs"), file, JSON.stringify(event)], {
-      env: { ...process.env, LOG_LEVEL: "warn" },
-    });
-    samples.push(JSON.parse(stdout));
-  }
-  const importMs = median(samples.map((s) => s.importMs));
-  const firstCallMs = median(samples.map((s) => s.firstCallMs));
-  const totalMs = median(samples.map((s) => s.importMs + s.firstCallMs));
-  return { importMs, firstCallMs, totalMs };
+interface Sample {
+  importMs: number;
+  firstCallMs: number;
 }
+
+async function probe(file: string, token: string): Promise<Sample> {
+  const event = { type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn: "arn:aws:execute-api:r:1:a/s/GET/x" };
+  const { stdout } = await promisify(execFile)(process.execPath, [join(root, "bench/fixtures/cold-start-probe.mjs"), file, JSON.stringify(event)], {
+    env: { ...process.env, LOG_LEVEL: "warn" },
+  });
+  return JSON.parse(stdout);
+}
+
+const summary = (samples: Sample[]) => ({
+  importMs: median(samples.map((s) => s.importMs)),
+  firstCallMs: median(samples.map((s) => s.firstCallMs)),
+  totalMs: median(samples.map((s) => s.importMs + s.firstCallMs)),
+});
 
 export async function run(sessionToken: string): Promise<Section> {
   const ours = await bundle("authorizer", "functions/authorizer.ts");
   const baseline = await bundle("verify-only-authorizer", "bench/fixtures/verify-only-authorizer.ts");
-  const oursTime = await probe(ours.file, sessionToken);
-  const baseTime = await probe(baseline.file, sessionToken);
+  // Alternating, so that the machine's load drifts over both alike.
+  const oursSamples: Sample[] = [];
+  const baseSamples: Sample[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    oursSamples.push(await probe(ours.file, sessionToken));
+    baseSamples.push(await probe(baseline.file, sessionToken));
+  }
+  const oursTime = summary(oursSamples);
+  const baseTime = summary(baseSamples);
   const ratio = oursTime.totalMs / baseTime.totalMs;
   const kb = (bytes: number) => fmt(bytes / 1024, 0);
   return {
     title: "Authorizer cold start",
     lines: [
-      `Median of ${RUNS} fresh Node processes each: import the bundle, then one call with a real token.`,
+      `Median of ${RUNS} fresh Node processes each, alternating: import the bundle, then one call with a real token.`,
       "",
       "| bundle | size (KiB) | import (ms) | first call (ms) | total (ms) | ratio |",
       "|---|---:|---:|---:|---:|---:|",

@@ -6,7 +6,7 @@ import serverlessHttp from "serverless-http";
 import { publicMessage } from "../functions/messages.js";
 import { logger } from "../lib/logger.js";
 import { apiEvent, lambdaContext } from "../test/helpers/events.js";
-import { fmt, opsPerSecond } from "./measure.js";
+import { compareOpsPerSecond, fmt } from "./measure.js";
 import type { Section } from "./run.js";
 
 const event = apiEvent({ headers: { Origin: "http://localhost:4040", Accept: "application/json" } });
@@ -23,14 +23,19 @@ export async function run(): Promise<Section> {
   const expressHandler = serverlessHttp(app);
 
   // The stack's log line per request is part of its cost (written to a discarded stdout).
-  const bareOps = await opsPerSecond(() => bare());
-  const stackOps = await opsPerSecond(() => publicMessage(event, context));
-  const expressOps = await opsPerSecond(() => expressHandler(event, context));
-  // The same stack without its one log line per request, to show what that line costs.
-  const level = logger.level;
-  logger.level = "silent";
-  const silentOps = await opsPerSecond(() => publicMessage(event, context));
-  logger.level = level;
+  // "silent" is the same stack with that line switched off, to show what the line costs.
+  const silently = async () => {
+    logger.level = "silent";
+    await publicMessage(event, context);
+    logger.level = "info";
+  };
+  const ops = await compareOpsPerSecond({
+    bare: () => bare(),
+    stack: () => publicMessage(event, context),
+    silent: silently,
+    express: () => expressHandler(event, context),
+  });
+  const { bare: bareOps, stack: stackOps, silent: silentOps, express: expressOps } = ops;
   const us = (ops: number) => 1e6 / ops;
   const stackCost = us(stackOps) - us(bareOps);
   const share = stackCost / us(expressOps);

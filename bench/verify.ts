@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import jwt from "jsonwebtoken";
 import { config } from "../lib/config.js";
 import { issueAccessToken, signingKeyFromSecret, verifyAccessToken } from "../lib/tokens.js";
-import { fmt, opsPerSecond } from "./measure.js";
+import { compareOpsPerSecond, fmt } from "./measure.js";
 import type { Section } from "./run.js";
 
 export async function run(sessionToken: string): Promise<Section> {
@@ -28,10 +28,8 @@ export async function run(sessionToken: string): Promise<Section> {
   const { handler } = await import("../functions/authorizer.js");
   const event = { type: "TOKEN", authorizationToken: `Bearer ${sessionToken}`, methodArn: "arn:aws:execute-api:r:1:a/s/GET/x" } as APIGatewayTokenAuthorizerEvent;
 
-  const floorOps = await opsPerSecond(floor);
-  const oursOps = await opsPerSecond(ours);
-  const stringOps = await opsPerSecond(stringSecret);
-  const handlerOps = await opsPerSecond(() => handler(event), { rounds: 3, roundMs: 1000 });
+  const ops = await compareOpsPerSecond({ floor, ours, stringSecret, handler: () => handler(event) });
+  const { floor: floorOps, ours: oursOps, stringSecret: stringOps, handler: handlerOps } = ops;
   const ratio = oursOps / floorOps;
   return {
     title: "Authorizer verify throughput",
