@@ -8,7 +8,7 @@ import { ServiceUnavailableError } from "./errors.js";
  * retries: a request that cannot reach the table should fail fast with 503
  * rather than hang until API Gateway's 29 s limit.
  */
-export const dynamodb = new DynamoDBClient({
+const dynamodb = new DynamoDBClient({
   maxAttempts: 3,
   requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
   ...(config.dynamodbEndpoint && {

@@ -104,7 +104,7 @@ export function parseBody(event: Pick<APIGatewayProxyEvent, "body" | "headers" |
 }
 
 /** Reads the caller from the authorizer's context; throws when it is missing or the session is unverified. */
-export function callerFrom(event: APIGatewayProxyEvent): Caller {
+function callerFrom(event: APIGatewayProxyEvent): Caller {
   const context = event.requestContext?.authorizer as Partial<AuthorizerContext> | null | undefined;
   if (!context?.userId || !context.sid || typeof context.roles !== "string") throw new UnauthorizedError();
   // The authorizer could not reach the session store: we cannot tell whether the session was ended.
