@@ -2,10 +2,11 @@
  * The authorizer's revocation check: is the session an access token names
  * still live? One consistent keyed read of two small attributes. It lives
  * apart from store.ts so that the authorizer's bundle carries no SDK client
- * (see aws-json.ts); the item it reads is the SESSION# item store.ts writes.
+ * (see aws-json.ts); the item it reads is the session item store.ts writes.
  */
 import { awsJson } from "./aws-json.js";
 import { config } from "./config.js";
+import { sessionPk } from "./session-keys.js";
 
 interface GetItemOutput {
   Item?: { expiresAt?: { N: string }; revokedAt?: { N: string } };
@@ -19,7 +20,7 @@ export async function isSessionActive(sid: string, now = Date.now()): Promise<bo
     endpoint: config.dynamodbEndpoint,
     body: {
       TableName: config.sessionsTable,
-      Key: { pk: { S: `SESSION#${sid}` } },
+      Key: { pk: { S: sessionPk(sid) } },
       ProjectionExpression: "expiresAt, revokedAt",
       ConsistentRead: true,
     },

@@ -25,6 +25,7 @@ import {
 import { setTimeout as sleep } from "node:timers/promises";
 import { config } from "./config.js";
 import { ConflictError, ServiceUnavailableError } from "./errors.js";
+import { sessionPk, sidOfSessionPk } from "./session-keys.js";
 import {
   conditionFailedAt,
   documentClient,
@@ -73,13 +74,21 @@ const userKey = (userId: string) => ({ pk: `USER#${userId}` });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
 const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}` });
 const signinKey = (key: string) => ({ pk: `SIGNIN#${key}` });
-const sessionKey = (sid: string) => ({ pk: `SESSION#${sid}` });
+const sessionKey = (sid: string) => ({ pk: sessionPk(sid) });
 const refreshKey = (hash: string) => ({ pk: `REFRESH#${hash}` });
 
 function withoutKey<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
   const { pk: _pk, ...rest } = item;
   return rest as T;
+}
+
+/** One strongly consistent keyed read. */
+async function getItem(table: string, key: { pk: string }): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await guarded(() =>
+    documentClient.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })),
+  );
+  return Item;
 }
 
 /**
@@ -120,17 +129,11 @@ export async function putSession(session: SessionRecord): Promise<void> {
 }
 
 export async function getSession(sid: string): Promise<SessionRecord | undefined> {
-  const { Item } = await guarded(() =>
-    documentClient.send(new GetCommand({ TableName: sessions, Key: sessionKey(sid), ConsistentRead: true })),
-  );
-  return withoutKey<SessionRecord>(Item);
+  return withoutKey<SessionRecord>(await getItem(sessions, sessionKey(sid)));
 }
 
 export async function getRotatedRefreshToken(hash: string): Promise<RotatedRefreshToken | undefined> {
-  const { Item } = await guarded(() =>
-    documentClient.send(new GetCommand({ TableName: sessions, Key: refreshKey(hash), ConsistentRead: true })),
-  );
-  return withoutKey<RotatedRefreshToken>(Item);
+  return withoutKey<RotatedRefreshToken>(await getItem(sessions, refreshKey(hash)));
 }
 
 /**
@@ -208,7 +211,7 @@ export async function listSessionIds(userId: string): Promise<string[]> {
         }),
       ),
     );
-    for (const item of page.Items ?? []) sids.push(String(item.pk).slice("SESSION#".length));
+    for (const item of page.Items ?? []) sids.push(sidOfSessionPk(String(item.pk)));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return sids;
@@ -247,17 +250,12 @@ export async function createUserWithSession(user: UserRecord, session: SessionRe
 }
 
 export async function getUser(userId: string): Promise<UserRecord | undefined> {
-  const { Item } = await guarded(() =>
-    documentClient.send(new GetCommand({ TableName: users, Key: userKey(userId), ConsistentRead: true })),
-  );
-  return withoutKey<UserRecord>(Item);
+  return withoutKey<UserRecord>(await getItem(users, userKey(userId)));
 }
 
 async function userIdByClaim(key: { pk: string }): Promise<string | undefined> {
-  const { Item } = await guarded(() =>
-    documentClient.send(new GetCommand({ TableName: users, Key: key, ConsistentRead: true })),
-  );
-  return typeof Item?.userId === "string" ? Item.userId : undefined;
+  const claim = await getItem(users, key);
+  return typeof claim?.userId === "string" ? claim.userId : undefined;
 }
 
 export const findUserIdByEmail = (email: string) => userIdByClaim(emailKey(email));
@@ -322,11 +320,9 @@ export async function markSessionsRevoked(userId: string, now: number): Promise<
 // ---- failed signins -------------------------------------------------------
 
 export async function getSigninFailures(key: string, now: number): Promise<SigninFailures | undefined> {
-  const { Item } = await guarded(() =>
-    documentClient.send(new GetCommand({ TableName: users, Key: signinKey(key), ConsistentRead: true })),
-  );
-  if (!Item || Number(Item.expiresAt) <= nowSeconds(now)) return undefined;
-  return { failures: Number(Item.failures), lockedUntil: Item.lockedUntil as number | undefined };
+  const item = await getItem(users, signinKey(key));
+  if (!item || Number(item.expiresAt) <= nowSeconds(now)) return undefined;
+  return { failures: Number(item.failures), lockedUntil: item.lockedUntil as number | undefined };
 }
 
 /**

@@ -8,24 +8,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { localClient, startDynamoDbLocal } from "./local-dynamodb.mjs";
+import { answers, startDynamoDbLocal } from "./local-dynamodb.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const usage = "usage: npm run grant-role -- [--stage <stage>] [--region <region>] <email> <role>";
-
-/** Whether a DynamoDB endpoint answers (the file of a killed `npm start` may be stale). */
-async function answers(endpoint: string): Promise<boolean> {
-  const client = localClient(endpoint);
-  try {
-    await client.send(new ListTablesCommand({ Limit: 1 }));
-    return true;
-  } catch {
-    return false;
-  } finally {
-    client.destroy();
-  }
-}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -45,6 +31,7 @@ async function main(): Promise<void> {
     const dataDir = resolve(root, process.env.AUTH_DATA_DIR || ".data");
     const endpointFile = resolve(dataDir, "dynamodb-endpoint");
     const running = existsSync(endpointFile) ? readFileSync(endpointFile, "utf8").trim() : undefined;
+    // The file of a killed `npm start` may be stale: use it only if the database answers.
     if (running && (await answers(running))) {
       process.env.DYNAMODB_ENDPOINT = running;
     } else {

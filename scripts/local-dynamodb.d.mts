@@ -9,6 +9,7 @@ export interface LocalDynamoDb {
 }
 export function freePort(): Promise<number>;
 export function localClient(endpoint: string): DynamoDBClient;
+export function answers(endpoint: string): Promise<boolean>;
 export function startDynamoDbLocal(options: { dataDir: string | null; port?: number }): Promise<LocalDynamoDb>;
 export function tableDefinitions(stage: string): Record<string, unknown>[];
 export function ensureTables(endpoint: string, stage: string): Promise<{ users: string; sessions: string }>;

@@ -44,6 +44,19 @@ export function localClient(endpoint) {
   });
 }
 
+/** Whether a DynamoDB endpoint answers. */
+export async function answers(endpoint) {
+  const client = localClient(endpoint);
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
+
 /**
  * Starts DynamoDB Local keeping its data in `dataDir` (in memory when
  * dataDir is null) and resolves once it answers.
@@ -59,21 +72,14 @@ export async function startDynamoDbLocal({ dataDir, port }) {
   let exited = false;
   child.on("exit", () => (exited = true));
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = localClient(endpoint);
-  for (let waited = 0; ; waited += 100) {
+  for (let waited = 0; !(await answers(endpoint)); waited += 100) {
     if (exited) throw new Error(`DynamoDB Local exited during start:\n${output}`);
-    try {
-      await client.send(new ListTablesCommand({}));
-      break;
-    } catch {
-      if (waited > 30_000) {
-        child.kill();
-        throw new Error(`DynamoDB Local did not answer within 30 s:\n${output}`);
-      }
-      await sleep(100);
+    if (waited > 30_000) {
+      child.kill();
+      throw new Error(`DynamoDB Local did not answer within 30 s:\n${output}`);
     }
+    await sleep(100);
   }
-  client.destroy();
   const stop = () =>
     new Promise((resolve) => {
       if (exited) return resolve();
