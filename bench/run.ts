@@ -15,7 +15,7 @@ export interface Section {
   goals: { text: string; met: boolean; value: string }[];
 }
 
-const SECTIONS = ["verify", "cold-start", "handler-stack", "signin", "bundle-sizes"] as const;
+const SECTIONS = ["verify", "cold-start", "handler-stack", "signin", "bundle-sizes"];
 
 /**
  * Each section runs in its own process with stdout discarded: the handlers'
@@ -51,7 +51,10 @@ async function warmUp(endpoint: string) {
   client.destroy();
 }
 
-async function main() {
+/** `npm run bench -- cold-start signin` runs only those sections and leaves BENCHMARKS.md alone. */
+async function main(only: string[]) {
+  const unknown = only.filter((name) => !SECTIONS.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(", ")}; known: ${SECTIONS.join(", ")}`);
   const dynamodb = await startDynamoDbLocal({ dataDir: null });
   try {
     await ensureTables(dynamodb.endpoint, "bench");
@@ -69,13 +72,14 @@ async function main() {
       LOG_LEVEL: "info",
     };
     const sections: Section[] = [];
-    for (const name of SECTIONS) {
+    for (const name of only.length > 0 ? only : SECTIONS) {
       process.stderr.write(`bench: ${name}...\n`);
       const section = await runSection(name, env);
       sections.push(section);
       process.stderr.write(`${section.lines.join("\n")}\n\n`);
     }
 
+    if (only.length > 0) return;
     const pkg = (name: string) => JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version;
     const goals = sections.flatMap((s) => s.goals);
     const report = [
@@ -103,7 +107,7 @@ async function main() {
   }
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   () => process.exit(0),
   (error) => {
     console.error(error);

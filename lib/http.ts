@@ -50,9 +50,8 @@ type Body = "none" | "json" | "optional-json";
 /**
  * Headers for every response of a JSON API that hands out tokens (OWASP REST
  * Security Cheat Sheet): never cached (RFC 6749 5.1), never framed or sniffed,
- * HTTPS only. A constant on every response (json() and noContent() build all
- * of them, errors included) rather than @middy/http-security-headers, which
- * cost more per request than the rest of the stack together (see
+ * HTTPS only. Our own constant set rather than @middy/http-security-headers,
+ * which cost more per request than the rest of the stack together (see
  * BENCHMARKS.md) and does not set Cache-Control.
  */
 const SECURITY_HEADERS = Object.freeze({
@@ -65,11 +64,11 @@ const SECURITY_HEADERS = Object.freeze({
 });
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
-  return { statusCode, headers: { ...SECURITY_HEADERS, "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  return { statusCode, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
 }
 
 export function noContent(): APIGatewayProxyResult {
-  return { statusCode: 204, headers: { ...SECURITY_HEADERS }, body: "" };
+  return { statusCode: 204, headers: {}, body: "" };
 }
 
 /** A request header by name, whatever its case (API Gateway passes headers as the client sent them). */
@@ -113,6 +112,17 @@ function callerFrom(event: APIGatewayProxyEvent): Caller {
 }
 
 type Request = middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
+
+/**
+ * Adds SECURITY_HEADERS to every response, errors included. It runs last, after
+ * http-cors, which copies the response's headers: fewer to copy then.
+ */
+const securityHeaders = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => {
+  const add = async (request: Request) => {
+    if (request.response) request.response.headers = Object.assign({ ...SECURITY_HEADERS }, request.response.headers);
+  };
+  return { after: add, onError: add };
+};
 
 const errorResponse = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => ({
   onError: async (request) => {
@@ -160,7 +170,9 @@ function stack<TCaller>(
   resolveCaller: (event: APIGatewayProxyEvent) => TCaller,
   handler: (request: ApiRequest<TCaller>) => Promise<APIGatewayProxyResult>,
 ) {
+  // middy runs `after` and `onError` middlewares in the reverse order of use().
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(securityHeaders())
     .use(httpCors({ origins: config.corsOrigins, exposeHeaders: "Retry-After" }))
     .use(accessLog())
     .use(errorResponse())

@@ -9,7 +9,7 @@ import pino from "pino";
  * name what happened and to whom (userId). The redaction below is a second
  * line of defence should a secret-bearing object ever be passed in.
  */
-export const logger = pino({
+const options: pino.LoggerOptions = {
   level: (process.env.LOG_LEVEL || "info").toLowerCase(),
   base: { service: "auth-api" },
   messageKey: "message",
@@ -20,6 +20,11 @@ export const logger = pino({
     paths: ["password", "currentPassword", "newPassword", "passwordHash", "accessToken", "refreshToken", "authorization", "body", "headers"],
     censor: "[redacted]",
   },
-});
+};
+
+// Written synchronously, one write per line. pino's default destination
+// writes from libuv's thread pool, and Lambda may freeze the process after
+// the handler returns and before that write ran: lines arrive late or never.
+export const logger = pino(options, pino.destination({ dest: 1, sync: true }));
 
 export type Logger = typeof logger;

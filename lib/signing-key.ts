@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { awsJson } from "./aws-json.js";
 import { signingKeyFromSecret } from "./tokens.js";
 
@@ -26,7 +26,8 @@ async function loadSecret(): Promise<string> {
   }
   const file = process.env.JWT_SECRET_FILE;
   if (!file) throw new Error("Set JWT_SECRET_PARAMETER (deployed) or JWT_SECRET_FILE (local) to find the token signing secret");
-  return (await readFile(file, "utf8")).trim();
+  // A few bytes read once per container: synchronously, as there is nothing to overlap it with.
+  return readFileSync(file, "utf8").trim();
 }
 
 export function signingKey(): Promise<KeyObject> {

@@ -51,6 +51,25 @@ describe("the handler stack", () => {
     expect(response.headers?.["Strict-Transport-Security"]).toBeDefined();
   });
 
+  it("puts the security headers on every response: errors too, and never cacheable", async () => {
+    const responses = [
+      await publicMessage(event(), context),
+      await protectedMessage(event(), context),
+      await adminMessage(event({ requestContext: authorized("user") }), context),
+      await protectedMessage(event({ requestContext: authorized("user", "unverified") }), context),
+    ];
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 401, 403, 503]);
+    for (const response of responses) {
+      expect(response.headers).toMatchObject({
+        "Cache-Control": "no-store",
+        "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Content-Type": "application/json",
+      });
+    }
+  });
+
   it("answers a route without an authorizer context with 401 JSON", async () => {
     const response = await protectedMessage(event(), context);
     expect(response.statusCode).toBe(401);
