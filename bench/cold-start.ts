@@ -64,6 +64,12 @@ export async function run(sessionToken: string): Promise<Section> {
       `running its client code for the first time. That floor alone is ${fmt(floorTime.totalMs - baseTime.totalMs)} ms of our ${fmt(oursTime.totalMs - baseTime.totalMs)} ms over the baseline;`,
       "the rest is SigV4 signing (aws4), retries and timeouts, and the logger's code (loaded, not run, on success).",
     ],
-    goals: [{ text: "cold start ≤ 2x the verify-only baseline", met: ratio <= 2, value: `${fmt(ratio, 2)}x` }],
+    goals: [
+      {
+        text: "cold start ≤ 2x the verify-only baseline",
+        met: ratio <= 2,
+        value: `${fmt(ratio, 2)}x (session-check floor ${fmt(floorTime.totalMs / baseTime.totalMs, 2)}x)`,
+      },
+    ],
   };
 }
