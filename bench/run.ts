@@ -2,7 +2,7 @@
 // and writes the results, with the machine and versions, to BENCHMARKS.md.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { GetItemCommand, PutItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
@@ -46,7 +46,8 @@ async function warmUp(endpoint: string) {
     const pk = { S: `WARMUP#${i}` };
     await client.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: table, Item: { pk, n: { N: "1" } } } }] }));
     await client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `WARMUP#${i}#b` } } }));
-    await client.send(new GetItemCommand({ TableName: table, Key: { pk }, ConsistentRead: true }));
+    // The authorizer's session read, projection included.
+    await client.send(new GetItemCommand({ TableName: table, Key: { pk }, ProjectionExpression: "expiresAt, revokedAt", ConsistentRead: true }));
   }
   client.destroy();
 }
@@ -56,11 +57,12 @@ async function main(only: string[]) {
   const unknown = only.filter((name) => !SECTIONS.includes(name));
   if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(", ")}; known: ${SECTIONS.join(", ")}`);
   const dynamodb = await startDynamoDbLocal({ dataDir: null });
+  const secretDir = mkdtempSync(join(tmpdir(), "auth-bench-"));
   try {
     await ensureTables(dynamodb.endpoint, "bench");
     process.stderr.write("bench: warming DynamoDB Local...\n");
     await warmUp(dynamodb.endpoint);
-    const secretFile = join(mkdtempSync(join(tmpdir(), "auth-bench-")), "jwt-secret");
+    const secretFile = join(secretDir, "jwt-secret");
     writeFileSync(secretFile, randomBytes(48).toString("base64url"));
     const env = {
       ...process.env,
@@ -104,6 +106,7 @@ async function main(only: string[]) {
     process.stderr.write(`bench: wrote BENCHMARKS.md (${goals.filter((g) => g.met).length}/${goals.length} goals met)\n`);
   } finally {
     await dynamodb.stop();
+    rmSync(secretDir, { recursive: true, force: true });
   }
 }
 

@@ -10,17 +10,13 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from "aws-lambda";
 import { ServiceUnavailableError } from "../lib/errors.js";
 import type { AuthorizerContext } from "../lib/http.js";
-import type { Logger } from "../lib/logger.js";
+import { logLine } from "../lib/log-line.js";
 import { isSessionActive } from "../lib/session-check.js";
 import { signingKey } from "../lib/signing-key.js";
 import { bearerToken, InvalidAccessTokenError, verifyAccessToken, type AccessTokenClaims } from "../lib/tokens.js";
 
 // Start loading the key during init, where Lambda gives the extra CPU.
 signingKey().catch(() => undefined);
-
-// The authorizer logs only rejections and failures, so the logger is loaded on
-// first use: loading it takes about 6 ms, a quarter of this function's cold start.
-const loadLogger = () => import("../lib/logger.js").then(({ logger }) => logger);
 
 class Rejected extends Error {}
 
@@ -38,7 +34,7 @@ async function sessionState(claims: AccessTokenClaims, requestId: string | undef
   } catch (error) {
     if (!(error instanceof ServiceUnavailableError)) throw error;
     // Fail closed without a 500: the handler answers 503 for an unverified session.
-    (await loadLogger()).warn({ requestId, sid: claims.sid }, "authorizer could not read the session store");
+    logLine("warn", { requestId, sid: claims.sid }, "authorizer could not read the session store");
     return "unverified";
   }
 }
@@ -64,12 +60,11 @@ export async function handler(event: APIGatewayTokenAuthorizerEvent, context?: C
   try {
     return await authorize(event, requestId);
   } catch (error) {
-    const log: Logger = await loadLogger();
     if (error instanceof Rejected || error instanceof InvalidAccessTokenError) {
-      log.info({ requestId, outcome: "unauthorized", reason: error.message }, "authorizer");
+      logLine("info", { requestId, outcome: "unauthorized", reason: error.message }, "authorizer");
     } else {
       // Misconfiguration (no key, access denied): fail closed, tell operators.
-      log.error({ requestId, errorName: (error as Error)?.name, errorMessage: (error as Error)?.message }, "authorizer failed");
+      logLine("error", { requestId, errorName: (error as Error)?.name, errorMessage: (error as Error)?.message }, "authorizer failed");
     }
     throw new Error("Unauthorized");
   }

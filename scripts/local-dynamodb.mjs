@@ -100,6 +100,11 @@ export function tableDefinitions(stage) {
   }));
 }
 
+/** A catch handler that swallows only errors whose message matches. */
+const unless = (expected) => (error) => {
+  if (!expected.test(error?.message ?? "")) throw error;
+};
+
 /** Creates the stage's tables (with TTL) unless they exist already. */
 export async function ensureTables(endpoint, stage) {
   const client = localClient(endpoint);
@@ -107,19 +112,23 @@ export async function ensureTables(endpoint, stage) {
   const tables = tableDefinitions(stage);
   for (const table of tables) {
     if (TableNames.includes(table.TableName)) continue;
-    await client.send(
-      new CreateTableCommand({
-        TableName: table.TableName,
-        BillingMode: table.BillingMode,
-        AttributeDefinitions: table.AttributeDefinitions,
-        KeySchema: table.KeySchema,
-        GlobalSecondaryIndexes: table.GlobalSecondaryIndexes,
-      }),
-    );
+    // Idempotent: another process may be creating the same tables in a shared
+    // DynamoDB (DYNAMODB_ENDPOINT), or the SDK may retry a call whose answer was lost.
+    await client
+      .send(
+        new CreateTableCommand({
+          TableName: table.TableName,
+          BillingMode: table.BillingMode,
+          AttributeDefinitions: table.AttributeDefinitions,
+          KeySchema: table.KeySchema,
+          GlobalSecondaryIndexes: table.GlobalSecondaryIndexes,
+        }),
+      )
+      .catch(unless(/preexisting table/i));
     if (table.TimeToLiveSpecification) {
-      await client.send(
-        new UpdateTimeToLiveCommand({ TableName: table.TableName, TimeToLiveSpecification: table.TimeToLiveSpecification }),
-      );
+      await client
+        .send(new UpdateTimeToLiveCommand({ TableName: table.TableName, TimeToLiveSpecification: table.TimeToLiveSpecification }))
+        .catch(unless(/already enabled/i));
     }
   }
   client.destroy();

@@ -1,7 +1,7 @@
 // The database goes away under a running stack: every route that needs it
 // answers 503 JSON and nothing is half-written. The fault is real: DynamoDB
 // Local is stopped, then started again on the same data.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,14 +12,15 @@ import { startStack, type Stack } from "../helpers/stack.js";
 
 let stack: Stack | undefined;
 let dynamodb: LocalDynamoDb | undefined;
+const dataDir = mkdtempSync(join(tmpdir(), "auth-faults-"));
 afterAll(async () => {
   await stack?.stop();
   await dynamodb?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe("when DynamoDB is unreachable", () => {
   it("every route that needs it answers 503 JSON, and no write is left half-done", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "auth-faults-"));
     const port = await freePort();
     dynamodb = await startDynamoDbLocal({ dataDir, port });
     await ensureTables(dynamodb.endpoint, "local");

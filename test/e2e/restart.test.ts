@@ -16,7 +16,7 @@ describe("a restart of the local stack", () => {
     const signup = await client(stack.baseUrl).post("/auth/signup", { email, password: PASSWORD });
     expect(signup.status).toBe(201);
     const { dataDir } = stack;
-    await stack.stop();
+    await stack.stop({ keepData: true });
 
     stack = await startStack({ dataDir });
     const api = client(stack.baseUrl);

@@ -1,6 +1,6 @@
 // Starts one in-memory DynamoDB Local for the integration tests, with the
 // tables of resources/tables.yml, and hands its endpoint to the test files.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -17,9 +17,13 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const dynamodb = await startDynamoDbLocal({ dataDir: null });
   await ensureTables(dynamodb.endpoint, "test");
-  const secretFile = join(mkdtempSync(join(tmpdir(), "auth-test-")), "jwt-secret");
+  const secretDir = mkdtempSync(join(tmpdir(), "auth-test-"));
+  const secretFile = join(secretDir, "jwt-secret");
   writeFileSync(secretFile, randomBytes(48).toString("base64url"));
   project.provide("dynamodbEndpoint", dynamodb.endpoint);
   project.provide("jwtSecretFile", secretFile);
-  return () => dynamodb.stop();
+  return async () => {
+    await dynamodb.stop();
+    rmSync(secretDir, { recursive: true, force: true });
+  };
 }

@@ -1,4 +1,4 @@
-// Runs the real local stack (scripts/start.mjs: DynamoDB Local + serverless
+// Runs the real local stack (scripts/start.mjs: its own DynamoDB Local + serverless
 // offline with the real authorizer) on free ports, for end-to-end tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -14,7 +14,8 @@ export interface Stack {
   dataDir: string;
   /** Everything the stack printed (for the log-scanning test). */
   output(): string;
-  stop(): Promise<void>;
+  /** Stops the stack and removes its data folder, unless `keepData` (to start it again on the same data). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 export interface StackOptions {
@@ -29,6 +30,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cwd: root,
     env: {
       ...process.env,
+      // Not the test run's shared engine: each stack starts its own DynamoDB Local with its data
+      // on disk in dataDir, as `npm start` does (options.env may still name one).
+      DYNAMODB_ENDPOINT: "",
       PORT: String(port),
       AUTH_DATA_DIR: dataDir,
       OFFLINE_LAMBDA_PORT: String(await freePort()),
@@ -40,7 +44,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  // Kept in memory for the log-scanning test and on disk (stack.log in the data folder) for post-mortems.
+  // Kept in memory for the log-scanning test and on disk (stack.log in the data folder) while it runs.
   let output = "";
   const keep = (chunk: Buffer) => {
     output += chunk;
@@ -50,10 +54,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   child.stderr!.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
-  const stop = async () => {
+  const stop = async ({ keepData = false } = {}) => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
     rmSync(join(root, ".esbuild-test", String(port)), { recursive: true, force: true });
+    if (!keepData) rmSync(dataDir, { recursive: true, force: true });
   };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`stack did not start within 90 s:\n${output}`)), 90_000);

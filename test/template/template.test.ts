@@ -1,12 +1,12 @@
 // The deployable artifact, proven on the packaged CloudFormation template
 // (`serverless package --stage prod` needs no AWS account).
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -22,8 +22,11 @@ const dataStatements = (fnName: string) =>
   statementsOf(fnName).filter((s) => [s.Action].flat().some((a: string) => !a.startsWith("logs:")));
 const actions = (fnName: string) => dataStatements(fnName).flatMap((s) => [s.Action].flat()).sort();
 
+let out: string;
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
 beforeAll(async () => {
-  const out = mkdtempSync(join(tmpdir(), "auth-package-"));
+  out = mkdtempSync(join(tmpdir(), "auth-package-"));
   await promisify(execFile)(process.execPath, [join(root, "node_modules/serverless/bin/serverless.js"), "package", "--stage", "prod", "--package", out], {
     cwd: root,
     env: { ...process.env, CORS_ORIGINS: "https://app.example.com,https://admin.example.com", SLS_TELEMETRY_DISABLED: "1" },
