@@ -1,7 +1,7 @@
 // Runs the real local stack (scripts/start.mjs: its own DynamoDB Local + serverless
 // offline with the real authorizer) on free ports, for end-to-end tests.
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,15 +44,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  // Kept in memory for the log-scanning test and on disk (stack.log in the data folder) while it runs.
+  // Kept for the log-scanning test, and shown when the stack fails to start.
   let output = "";
-  const keep = (chunk: Buffer) => {
-    output += chunk;
-    appendFileSync(join(dataDir, "stack.log"), chunk);
-  };
+  const keep = (chunk: Buffer) => void (output += chunk);
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // "close", not "exit": the process has ended and its output has all been read.
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
 
   const stop = async ({ keepData = false } = {}) => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -69,7 +67,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
     };
     child.stdout!.on("data", check);
-    child.once("exit", () => {
+    child.once("close", () => {
       clearTimeout(timer);
       reject(new Error(`stack exited during start:\n${output}`));
     });
