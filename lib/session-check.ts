@@ -6,7 +6,7 @@
  */
 import { awsJson } from "./aws-json.js";
 import { config } from "./config.js";
-import { sessionPk } from "./session-keys.js";
+import { isSessionOpen, sessionPk } from "./session-item.js";
 
 interface GetItemOutput {
   Item?: { expiresAt?: { N: string }; revokedAt?: { N: string } };
@@ -25,5 +25,6 @@ export async function isSessionActive(sid: string, now = Date.now()): Promise<bo
       ConsistentRead: true,
     },
   });
-  return Item !== undefined && Item.revokedAt === undefined && Number(Item.expiresAt?.N) > Math.floor(now / 1000);
+  if (!Item) return false;
+  return isSessionOpen({ revokedAt: Item.revokedAt && Number(Item.revokedAt.N), expiresAt: Number(Item.expiresAt?.N) }, now);
 }

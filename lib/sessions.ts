@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { config } from "./config.js";
 import { UnauthorizedError } from "./errors.js";
+import { isSessionOpen } from "./session-item.js";
 import { signingKey } from "./signing-key.js";
 import * as store from "./store.js";
 import type { SessionRecord, UserRecord } from "./store.js";
@@ -59,11 +60,7 @@ export async function startSession(user: UserRecord, now = Date.now()): Promise<
 
 /** Not ended, not expired, and not older than the user's last "end every session". */
 function isLive(session: SessionRecord, user: UserRecord, now: number): boolean {
-  return (
-    session.revokedAt === undefined &&
-    session.expiresAt > Math.floor(now / 1000) &&
-    (user.sessionsRevokedAt === undefined || session.createdAt > user.sessionsRevokedAt)
-  );
+  return isSessionOpen(session, now) && (user.sessionsRevokedAt === undefined || session.createdAt > user.sessionsRevokedAt);
 }
 
 /** The session a refresh token opens, if the token is its live one. */

@@ -25,7 +25,7 @@ import {
 import { setTimeout as sleep } from "node:timers/promises";
 import { config } from "./config.js";
 import { ConflictError, ServiceUnavailableError } from "./errors.js";
-import { sessionPk, sidOfSessionPk } from "./session-keys.js";
+import { sessionPk, sidOfSessionPk } from "./session-item.js";
 import {
   conditionFailedAt,
   documentClient,
