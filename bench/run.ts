@@ -69,6 +69,7 @@ async function main(only: string[]) {
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
       USERS_TABLE: "auth-api-bench-users",
       SESSIONS_TABLE: "auth-api-bench-sessions",
+      EVENTS_TABLE: "auth-api-bench-events",
       JWT_SECRET_FILE: secretFile,
       BCRYPT_COST: process.env.BCRYPT_COST ?? "12", // the deployed default (serverless.yml params)
       LOG_LEVEL: "info",

@@ -16,6 +16,8 @@ function positiveInt(name: string, fallback: number): number {
 export const config = Object.freeze({
   usersTable: env.USERS_TABLE ?? "auth-users",
   sessionsTable: env.SESSIONS_TABLE ?? "auth-sessions",
+  eventsTable: env.EVENTS_TABLE ?? "auth-events",
+  auditEventTtlDays: positiveInt("AUDIT_EVENT_TTL_DAYS", 90),
   /** Set locally to DynamoDB Local's URL; unset in AWS. */
   dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
   issuer: env.JWT_ISSUER || "lambda-auth-api",

@@ -8,6 +8,7 @@
 import middy, { type MiddlewareObj } from "@middy/core";
 import httpCors from "@middy/http-cors";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { clientInfo, type ClientInfo } from "./client-info.js";
 import { config } from "./config.js";
 import {
   BadRequestError,
@@ -43,6 +44,8 @@ export interface ApiRequest<TCaller> {
   event: APIGatewayProxyEvent;
   body: unknown;
   caller: TCaller;
+  /** The device behind the request (IP, User-Agent), for sessions and audit events. */
+  client: ClientInfo;
 }
 
 type Body = "none" | "json" | "optional-json";
@@ -178,7 +181,7 @@ function stack<TCaller>(
     .use(errorResponse())
     .handler(async (event) => {
       const caller = resolveCaller(event);
-      return handler({ event, caller, body: parseBody(event, options.body) });
+      return handler({ event, caller, client: clientInfo(event), body: parseBody(event, options.body) });
     });
 }
 

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   const stage = values.stage!;
   process.env.USERS_TABLE = `auth-api-${stage}-users`;
   process.env.SESSIONS_TABLE = `auth-api-${stage}-sessions`;
+  process.env.EVENTS_TABLE = `auth-api-${stage}-events`;
   if (values.region) process.env.AWS_REGION = values.region;
 
   let stopLocal: (() => Promise<void>) | undefined;

@@ -12,4 +12,4 @@ export function localClient(endpoint: string): DynamoDBClient;
 export function answers(endpoint: string): Promise<boolean>;
 export function startDynamoDbLocal(options: { dataDir: string | null; port?: number }): Promise<LocalDynamoDb>;
 export function tableDefinitions(stage: string): Record<string, unknown>[];
-export function ensureTables(endpoint: string, stage: string): Promise<{ users: string; sessions: string }>;
+export function ensureTables(endpoint: string, stage: string): Promise<Record<string, string>>;

@@ -92,11 +92,10 @@ export async function startDynamoDbLocal({ dataDir, port }) {
 /** The table definitions of resources/tables.yml with the names of `stage`. */
 export function tableDefinitions(stage) {
   const service = /^service:\s*(\S+)/m.exec(readFileSync(`${root}/serverless.yml`, "utf8"))[1];
-  const names = { users: `${service}-${stage}-users`, sessions: `${service}-${stage}-sessions` };
   const resources = parse(readFileSync(`${root}/resources/tables.yml`, "utf8"));
   return Object.values(resources).map(({ Properties: p }) => ({
     ...p,
-    TableName: p.TableName.replace(/\$\{self:custom\.tables\.(\w+)\}/, (_, key) => names[key]),
+    TableName: p.TableName.replace(/\$\{self:custom\.tables\.(\w+)\}/, (_, key) => `${service}-${stage}-${key}`),
   }));
 }
 
@@ -132,5 +131,5 @@ export async function ensureTables(endpoint, stage) {
     }
   }
   client.destroy();
-  return Object.fromEntries(tables.map((t) => [t.TableName.endsWith("-users") ? "users" : "sessions", t.TableName]));
+  return Object.fromEntries(tables.map((t) => [t.TableName.split("-").pop(), t.TableName]));
 }

@@ -66,7 +66,7 @@ describe("the packaged template", () => {
 
   it("keeps the tables: on-demand, point-in-time recovery, retained, TTL on expiresAt, encrypted", () => {
     const tables = ofType("AWS::DynamoDB::Table");
-    expect(tables.map(([id]) => id).sort()).toEqual(["SessionsTable", "UsersTable"]);
+    expect(tables.map(([id]) => id).sort()).toEqual(["EventsTable", "SessionsTable", "UsersTable"]);
     for (const [, table] of tables) {
       expect(table.DeletionPolicy).toBe("Retain");
       expect(table.UpdateReplacePolicy).toBe("Retain");
