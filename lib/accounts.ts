@@ -3,6 +3,7 @@
  * Plain inputs (already validated by validation.ts) and plain outputs.
  */
 import { randomUUID } from "node:crypto";
+import type { ClientInfo } from "./client-info.js";
 import { BadRequestError, NotFoundError, TooManyRequestsError, UnauthorizedError } from "./errors.js";
 import { FAILURE_WINDOW_SECONDS, lockSecondsAfter, retryAfterSeconds } from "./lockout.js";
 import { hashPassword, passwordProblems, verifyPassword } from "./password.js";
@@ -13,7 +14,7 @@ import type { SigninFailures, UserRecord } from "./store.js";
 import { toUser, type User } from "./users.js";
 import type { PasswordChangeInput, SigninInput, SignupInput } from "./validation.js";
 
-export async function signup(input: SignupInput, now = Date.now()): Promise<Session> {
+export async function signup(input: SignupInput, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
   const user: UserRecord = {
     userId: randomUUID(),
     email: input.email,
@@ -23,7 +24,7 @@ export async function signup(input: SignupInput, now = Date.now()): Promise<Sess
     passwordHash: await hashPassword(input.password),
     createdAt: new Date(now).toISOString(),
   };
-  const { record, refreshToken } = newSession(user.userId, now);
+  const { record, refreshToken } = newSession(user.userId, now, client);
   await store.createUserWithSession(user, record);
   return sessionResponse(user, record.sid, refreshToken);
 }
@@ -68,7 +69,7 @@ async function checkPassword(
   return attempt.user;
 }
 
-export async function signin(input: SigninInput, now = Date.now()): Promise<Session> {
+export async function signin(input: SigninInput, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
   const userId = "email" in input ? await store.findUserIdByEmail(input.email) : await store.findUserIdByUsername(input.username);
   const key = lockoutKey(input, userId);
   const [user, failures] = await Promise.all([
@@ -77,7 +78,7 @@ export async function signin(input: SigninInput, now = Date.now()): Promise<Sess
   ]);
   const message = "email" in input ? "Incorrect email or password" : "Incorrect username or password";
   const verified = await checkPassword({ key, failures, user, password: input.password }, message, now);
-  return startSession(verified, now);
+  return startSession(verified, now, client);
 }
 
 /** Changes the password and ends every session of the user, the caller's own included. */

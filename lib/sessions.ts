@@ -4,6 +4,7 @@
  * token it issues (`sid`), so ending it ends both.
  */
 import { randomUUID } from "node:crypto";
+import type { ClientInfo } from "./client-info.js";
 import { config } from "./config.js";
 import { UnauthorizedError } from "./errors.js";
 import { isSessionOpen } from "./session-item.js";
@@ -26,7 +27,7 @@ const REFRESH_TOKEN_REJECTED = "Refresh token is invalid or expired";
 const refreshExpiry = (now: number) => Math.floor(now / 1000) + config.refreshTokenTtlSeconds;
 
 /** A new session record for the user and the refresh token that opens it (returned once, stored hashed). */
-export function newSession(userId: string, now: number): { record: SessionRecord; refreshToken: string } {
+export function newSession(userId: string, now: number, client: ClientInfo = {}): { record: SessionRecord; refreshToken: string } {
   const sid = randomUUID();
   const refreshToken = newRefreshToken(sid);
   return {
@@ -35,6 +36,8 @@ export function newSession(userId: string, now: number): { record: SessionRecord
       sid,
       userId,
       createdAt: now,
+      lastUsedAt: now,
+      ...client,
       expiresAt: refreshExpiry(now),
       refreshTokenHash: hashRefreshToken(refreshToken),
     },
@@ -52,8 +55,8 @@ export async function sessionResponse(user: UserRecord, sid: string, refreshToke
 }
 
 /** Starts a session for an existing user (signin). */
-export async function startSession(user: UserRecord, now = Date.now()): Promise<Session> {
-  const { record, refreshToken } = newSession(user.userId, now);
+export async function startSession(user: UserRecord, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
+  const { record, refreshToken } = newSession(user.userId, now, client);
   await store.putSession(record);
   return sessionResponse(user, record.sid, refreshToken);
 }

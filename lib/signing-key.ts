@@ -1,6 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { awsJson } from "./aws-json.js";
+import { readParameter } from "./parameters.js";
 import { signingKeyFromSecret } from "./tokens.js";
 
 /**
@@ -14,16 +14,7 @@ let key: Promise<KeyObject> | undefined;
 
 async function loadSecret(): Promise<string> {
   const parameterName = process.env.JWT_SECRET_PARAMETER;
-  if (parameterName) {
-    const { Parameter } = await awsJson<{ Parameter?: { Value?: string } }>({
-      service: "ssm",
-      target: "AmazonSSM.GetParameter",
-      jsonVersion: "1.1",
-      body: { Name: parameterName, WithDecryption: true },
-    });
-    if (!Parameter?.Value) throw new Error(`SSM parameter ${parameterName} is empty`);
-    return Parameter.Value;
-  }
+  if (parameterName) return readParameter(parameterName);
   const file = process.env.JWT_SECRET_FILE;
   if (!file) throw new Error("Set JWT_SECRET_PARAMETER (deployed) or JWT_SECRET_FILE (local) to find the token signing secret");
   // A few bytes read once per container: synchronously, as there is nothing to overlap it with.

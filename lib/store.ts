@@ -49,7 +49,13 @@ export interface UserRecord {
 export interface SessionRecord {
   sid: string;
   userId: string;
+  /** Epoch ms. */
   createdAt: number;
+  /** Epoch ms of the signin or the last refresh. */
+  lastUsedAt: number;
+  /** The device that signed in, as API Gateway reported it (User-Agent capped). */
+  ipAddress?: string;
+  userAgent?: string;
   expiresAt: number;
   refreshTokenHash: string;
   revokedAt?: number;

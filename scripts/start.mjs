@@ -24,6 +24,9 @@ async function main() {
   // The local signing secret: generated once, kept with the data so tokens survive a restart.
   const secretFile = resolve(dataDir, "jwt-secret");
   if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(48).toString("base64url"), { mode: 0o600 });
+  // The server secret (refresh-token rotation, list cursors): generated once, kept with the data.
+  const serverSecretFile = resolve(dataDir, "server-secret");
+  if (!existsSync(serverSecretFile)) writeFileSync(serverSecretFile, randomBytes(48).toString("base64url"), { mode: 0o600 });
 
   let dynamodb;
   let endpoint = process.env.DYNAMODB_ENDPOINT;
@@ -47,6 +50,7 @@ async function main() {
         PORT: port,
         DYNAMODB_ENDPOINT: endpoint,
         JWT_SECRET_FILE: secretFile,
+        SERVER_SECRET_FILE: serverSecretFile,
         OFFLINE_LAMBDA_PORT: process.env.OFFLINE_LAMBDA_PORT || String(await freePort()),
         SLS_TELEMETRY_DISABLED: "1",
       },

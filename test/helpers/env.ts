@@ -3,6 +3,7 @@ import { inject } from "vitest";
 
 process.env.DYNAMODB_ENDPOINT = inject("dynamodbEndpoint");
 process.env.JWT_SECRET_FILE = inject("jwtSecretFile");
+process.env.SERVER_SECRET_FILE = inject("serverSecretFile");
 process.env.USERS_TABLE = "auth-api-test-users";
 process.env.SESSIONS_TABLE = "auth-api-test-sessions";
 process.env.EVENTS_TABLE = "auth-api-test-events";

@@ -11,6 +11,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     dynamodbEndpoint: string;
     jwtSecretFile: string;
+    serverSecretFile: string;
   }
 }
 
@@ -20,8 +21,11 @@ export default async function setup(project: TestProject) {
   const secretDir = mkdtempSync(join(tmpdir(), "auth-test-"));
   const secretFile = join(secretDir, "jwt-secret");
   writeFileSync(secretFile, randomBytes(48).toString("base64url"));
+  const serverSecretFile = join(secretDir, "server-secret");
+  writeFileSync(serverSecretFile, randomBytes(48).toString("base64url"));
   project.provide("dynamodbEndpoint", dynamodb.endpoint);
   project.provide("jwtSecretFile", secretFile);
+  project.provide("serverSecretFile", serverSecretFile);
   return async () => {
     await dynamodb.stop();
     rmSync(secretDir, { recursive: true, force: true });
