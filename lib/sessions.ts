@@ -190,11 +190,14 @@ export const MAX_LISTED_SESSIONS = 1000;
 
 const SESSION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** Sessions stored before lastUsedAt existed count as last used at their signin. */
+const lastUsedAt = (session: SessionSummary) => session.lastUsedAt ?? session.createdAt;
+
 function toSessionInfo(session: SessionSummary, currentSid: string): SessionInfo {
   return {
     id: session.sid,
     createdAt: new Date(session.createdAt).toISOString(),
-    lastUsedAt: new Date(session.lastUsedAt ?? session.createdAt).toISOString(),
+    lastUsedAt: new Date(lastUsedAt(session)).toISOString(),
     ...(session.userAgent && { userAgent: session.userAgent }),
     ...(session.ipAddress && { ipAddress: session.ipAddress }),
     current: session.sid === currentSid,
@@ -211,7 +214,7 @@ export async function listSessions(userId: string, currentSid: string, now = Dat
   const sessions = await store.getSessions(sids.slice(0, MAX_LISTED_SESSIONS));
   return sessions
     .filter((session) => session.userId === userId && isLive(session, user, now))
-    .sort((a, b) => b.lastUsedAt - a.lastUsedAt || b.createdAt - a.createdAt)
+    .sort((a, b) => lastUsedAt(b) - lastUsedAt(a) || b.createdAt - a.createdAt)
     .map((session) => toSessionInfo(session, currentSid));
 }
 
