@@ -15,7 +15,7 @@ export interface Section {
   goals: { text: string; met: boolean; value: string }[];
 }
 
-const SECTIONS = ["verify", "cold-start", "handler-stack", "signin", "bundle-sizes"];
+const SECTIONS = ["verify", "cold-start", "handler-stack", "signin", "bundle-sizes", "cost"];
 
 /**
  * Each section runs in its own process with stdout discarded: the handlers'
