@@ -64,6 +64,9 @@ async function main(only: string[]) {
     await warmUp(dynamodb.endpoint);
     const secretFile = join(secretDir, "jwt-secret");
     writeFileSync(secretFile, randomBytes(48).toString("base64url"));
+    // The server secret: refresh derives its rotation key from it (lib/server-secret.ts).
+    const serverSecretFile = join(secretDir, "server-secret");
+    writeFileSync(serverSecretFile, randomBytes(48).toString("base64url"));
     const env = {
       ...process.env,
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
@@ -71,6 +74,7 @@ async function main(only: string[]) {
       SESSIONS_TABLE: "auth-api-bench-sessions",
       EVENTS_TABLE: "auth-api-bench-events",
       JWT_SECRET_FILE: secretFile,
+      SERVER_SECRET_FILE: serverSecretFile,
       BCRYPT_COST: process.env.BCRYPT_COST ?? "12", // the deployed default (serverless.yml params)
       LOG_LEVEL: "info",
     };
