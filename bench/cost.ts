@@ -127,6 +127,7 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const meFn = (await import("../functions/me.js")).handler as Handler;
   const authorizer = (await import("../functions/authorizer.js")).handler;
   const { protectedMessage } = await import("../functions/messages.js");
+  const sessionsFns = await import("../functions/sessions.js");
   const memory = memorySizes();
 
   /** The API Gateway event of a protected route, with the context the authorizer answered. */
@@ -176,6 +177,43 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
       prepare: async () => ({ refreshToken: (await newUser()).refreshToken }),
       act: (s, inv) => invoke(refreshFn, "refresh", jsonEvent("POST", "/auth/refresh", { refreshToken: s.refreshToken }), inv),
       expect: 200,
+    },
+    {
+      name: "refresh, repeated within the grace window",
+      prepare: async () => {
+        const { refreshToken } = await newUser();
+        const first = await invoke(refreshFn, "refresh", jsonEvent("POST", "/auth/refresh", { refreshToken }), []);
+        if (first.statusCode !== 200) throw new Error(`refresh answered ${first.statusCode}`);
+        return { refreshToken };
+      },
+      act: (s, inv) => invoke(refreshFn, "refresh", jsonEvent("POST", "/auth/refresh", { refreshToken: s.refreshToken }), inv),
+      expect: 200,
+    },
+    {
+      name: "GET /users/me/sessions (2 sessions)",
+      prepare: async () => {
+        const { email, accessToken } = await newUser();
+        const second = await signinFn(jsonEvent("POST", "/auth/signin", { email, password: PASSWORD }), lambdaContext);
+        if (second.statusCode !== 200) throw new Error(`signin answered ${second.statusCode}`);
+        return { accessToken };
+      },
+      act: async (s, inv) =>
+        invoke(sessionsFns.list as Handler, "listSessions", await authorized(s.accessToken, inv, "GET", "/users/me/sessions"), inv),
+      expect: 200,
+    },
+    {
+      name: "DELETE /users/me/sessions/{sid}",
+      prepare: async () => {
+        const { email, accessToken } = await newUser();
+        const other = await signinFn(jsonEvent("POST", "/auth/signin", { email, password: PASSWORD }), lambdaContext);
+        const { sid } = JSON.parse(Buffer.from(JSON.parse(other.body).accessToken.split(".")[1], "base64url").toString()) as { sid: string };
+        return { accessToken, sid };
+      },
+      act: async (s, inv) => {
+        const event = await authorized(s.accessToken, inv, "DELETE", "/users/me/sessions/{sid}");
+        return invoke(sessionsFns.revoke as Handler, "revokeSession", { ...event, pathParameters: { sid: s.sid! } }, inv);
+      },
+      expect: 204,
     },
     {
       name: "signout (this session)",
