@@ -54,16 +54,20 @@ export async function sessionResponse(user: UserRecord, sid: string, refreshToke
   return { user: toUser(user), accessToken, refreshToken, tokenType: "Bearer", expiresIn };
 }
 
-/** Starts a session for an existing user (signin). */
+/** Starts a session for an existing user (signin), in one transaction with its `signin` event. */
 export async function startSession(user: UserRecord, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
   const { record, refreshToken } = newSession(user.userId, now, client);
-  await store.putSession(record);
+  await store.putSession(record, { userId: user.userId, type: "signin", at: now, sessionId: record.sid, ...client });
   return sessionResponse(user, record.sid, refreshToken);
 }
 
-/** Not ended, not expired, and not older than the user's last "end every session". */
+/** Not ended, not expired, not older than the user's last "end every session", and the account not disabled. */
 function isLive(session: SessionRecord, user: UserRecord, now: number): boolean {
-  return isSessionOpen(session, now) && (user.sessionsRevokedAt === undefined || session.createdAt > user.sessionsRevokedAt);
+  return (
+    isSessionOpen(session, now) &&
+    (user.sessionsRevokedAt === undefined || session.createdAt > user.sessionsRevokedAt) &&
+    !user.disabled
+  );
 }
 
 /** The session a refresh token opens, if the token is its live one. */

@@ -3,7 +3,7 @@ import { signin, signup } from "../../lib/accounts.js";
 import { UnauthorizedError } from "../../lib/errors.js";
 import { endAllSessions, endSession, endSessionByRefreshToken, refreshSession } from "../../lib/sessions.js";
 import * as store from "../../lib/store.js";
-import { isSessionActive } from "../../lib/session-check.js";
+import { isSessionActive } from "../helpers/session-live.js";
 import { PASSWORD, jwtPayload, uniqueEmail } from "../helpers/fixtures.js";
 
 const sidOf = (accessToken: string) => jwtPayload(accessToken).sid as string;
