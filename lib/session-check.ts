@@ -14,10 +14,9 @@
 import { awsJson } from "./aws-json.js";
 import { config } from "./config.js";
 import { ServiceUnavailableError } from "./errors.js";
+import { SESSION_CHECK_ATTRIBUTES } from "./session-check-attributes.js";
 import { isSessionOpen, sessionPk } from "./session-item.js";
 
-/** What the authorizer may read of each item (its IAM policy lists the same names). */
-export const SESSION_CHECK_ATTRIBUTES = { session: ["pk", "expiresAt", "revokedAt", "createdAt"], user: ["pk", "roles", "disabled", "sessionsRevokedAt"] } as const;
 
 type Attribute = { S?: string; N?: string; BOOL?: boolean; L?: { S?: string }[] };
 type Item = Record<string, Attribute | undefined>;

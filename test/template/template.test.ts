@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SESSION_CHECK_ATTRIBUTES } from "../../lib/session-check.js";
+import { SESSION_CHECK_ATTRIBUTES } from "../../lib/session-check-attributes.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -50,7 +50,6 @@ describe("the packaged template", () => {
         expect([statement.Resource].flat()).not.toContain("*");
       }
     }
-    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
     // The authorizer: one BatchGetItem of a few named attributes, never a password hash (see the test below).
     expect(actions("authorizer")).toEqual(["dynamodb:BatchGetItem", "dynamodb:BatchGetItem", "ssm:GetParameter"]);
     for (const message of ["publicMessage", "protectedMessage", "moderatorMessage", "adminMessage"]) {
