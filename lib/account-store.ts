@@ -85,6 +85,21 @@ export async function writeRoles(actorId: string, userId: string, roles: string[
   return commit([update, actorCheck(actorId), auditEventPut(event)], { targetAt: 0, actorAt: 1, onTarget: "no-user" });
 }
 
+/** Replaces the user's roles on the operator's word (`npm run grant-role`): no admin to check, the event all the same. */
+export async function writeRolesByOperator(userId: string, roles: string[], event: AuditEvent): Promise<WriteOutcome> {
+  const update = {
+    Update: {
+      TableName: users,
+      Key: userKey(userId),
+      UpdateExpression: "SET #roles = :roles",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeNames: { "#roles": "roles" },
+      ExpressionAttributeValues: { ":roles": roles },
+    },
+  };
+  return commit([update, auditEventPut(event)], { targetAt: 0, onTarget: "no-user" });
+}
+
 /**
  * Disables (ending every session: the user-level mark stops refresh and the
  * authorizer at once) or enables the account of another user.

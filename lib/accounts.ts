@@ -48,14 +48,22 @@ function lockoutKey(input: SigninInput, userId: string | undefined): string {
  * `signin_failed` is a put of its own, sent alongside it.
  */
 async function recordFailure(key: string, now: number, user: UserRecord | undefined, client: ClientInfo): Promise<void> {
-  const eventOf = (type: AuditEvent["type"]): AuditEvent | undefined => user && { userId: user.userId, type, at: now, ...client };
-  const failedEvent = eventOf("signin_failed");
+  const eventOf = (type: AuditEvent["type"], at: number): AuditEvent | undefined => user && { userId: user.userId, type, at, ...client };
+  const failedEvent = eventOf("signin_failed", now);
   const [failures] = await Promise.all([
     store.addSigninFailure(key, now, FAILURE_WINDOW_SECONDS),
     failedEvent && recordAuditEvent(failedEvent),
   ]);
   const lockSeconds = lockSecondsAfter(failures);
-  if (lockSeconds > 0) await store.lockSignin(key, now + lockSeconds * 1000, FAILURE_WINDOW_SECONDS, eventOf("locked_out"));
+  if (lockSeconds > 0) {
+    await store.lockSignin(
+      key,
+      now + lockSeconds * 1000,
+      FAILURE_WINDOW_SECONDS,
+      // One millisecond after the failure that caused it, so that newest-first lists show the lock above it.
+      eventOf("locked_out", now + 1),
+    );
+  }
 }
 
 /**
