@@ -7,6 +7,8 @@ export interface User {
   username?: string;
   name?: string;
   roles: string[];
+  /** Present (true) only while the account is disabled. */
+  disabled?: boolean;
   createdAt: string;
 }
 
@@ -17,6 +19,7 @@ export function toUser(record: UserRecord): User {
     ...(record.username !== undefined && { username: record.username }),
     ...(record.name !== undefined && { name: record.name }),
     roles: record.roles,
+    ...(record.disabled === true && { disabled: true }),
     createdAt: record.createdAt,
   };
 }

@@ -164,3 +164,20 @@ export function parseUserId(id: unknown): string {
   }
   return id;
 }
+
+/** `PATCH /users/{id}`: `{ disabled: boolean }` (roles change through PUT /users/{id}/roles). */
+export function parseUserUpdate(body: unknown): { disabled: boolean } {
+  const c = checker(body);
+  const disabled = c.boolean("disabled");
+  if (disabled === undefined && !c.problems.length) c.problem("disabled", "is required");
+  c.done();
+  return { disabled: disabled! };
+}
+
+/** `DELETE /users/me`: `{ currentPassword }`. */
+export function parseAccountDeletion(body: unknown): { currentPassword: string } {
+  const c = checker(body);
+  const currentPassword = c.string("currentPassword", { required: true, max: SECRET_MAX });
+  c.done();
+  return { currentPassword: currentPassword! };
+}

@@ -7,10 +7,16 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { SESSION_CHECK_ATTRIBUTES } from "../../lib/session-check-attributes.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 let resources: Record<string, Resource>;
+// What serverless.yml declares, to hold the packaged template to it.
+const declared = parse(readFileSync(join(root, "serverless.yml"), "utf8")) as { functions: Record<string, { events?: { http?: unknown }[] }> };
+const FUNCTIONS = Object.keys(declared.functions);
+const HTTP_ROUTES = Object.values(declared.functions).flatMap((f) => (f.events ?? []).filter((e) => e.http));
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const fn = (name: string) => resources[`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`]!;
@@ -37,7 +43,7 @@ beforeAll(async () => {
 describe("the packaged template", () => {
   it("gives every function its own role", () => {
     const roles = ofType("AWS::Lambda::Function").map(([, f]) => f.Properties.Role["Fn::GetAtt"][0]);
-    expect(roles.length).toBe(14);
+    expect(roles.length).toBe(FUNCTIONS.length);
     expect(new Set(roles).size).toBe(roles.length);
   });
 
@@ -49,16 +55,13 @@ describe("the packaged template", () => {
         expect([statement.Resource].flat()).not.toContain("*");
       }
     }
-    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
-    expect(dataStatements("authorizer")).toEqual([
-      { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table("SessionsTable") },
-      expect.objectContaining({ Action: ["ssm:GetParameter"] }),
-    ]);
+    // The authorizer: one BatchGetItem of a few named attributes, never a password hash (see the test below).
+    expect(actions("authorizer")).toEqual(["dynamodb:BatchGetItem", "dynamodb:BatchGetItem", "ssm:GetParameter"]);
     for (const message of ["publicMessage", "protectedMessage", "moderatorMessage", "adminMessage"]) {
       expect(dataStatements(message)).toEqual([]);
     }
     expect(actions("me")).toEqual(["dynamodb:GetItem"]);
-    expect(actions("roles")).toEqual(["dynamodb:UpdateItem"]);
+    expect(actions("roles")).toEqual(["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
     expect(actions("signup")).toEqual(["dynamodb:PutItem", "ssm:GetParameter"]);
     expect(actions("signout")).not.toContain("ssm:GetParameter");
     expect(JSON.stringify(dataStatements("signout"))).toContain("byUser");
@@ -95,6 +98,77 @@ describe("the packaged template", () => {
     }
   });
 
+  it("gives each administration function only what it uses", () => {
+    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
+    const grants = (fnName: string) =>
+      dataStatements(fnName)
+        .flatMap((s) => [s.Action].flat().flatMap((a: string) => [s.Resource].flat().map((r: unknown) => `${a} ${JSON.stringify(r)}`)))
+        .sort();
+    const on = (resource: unknown, ...list: string[]) => list.map((a) => `${a} ${JSON.stringify(resource)}`);
+    const byCreatedAt = { "Fn::Join": ["/", [table("UsersTable"), "index", "byCreatedAt"]] };
+    const byUser = { "Fn::Join": ["/", [table("SessionsTable"), "index", "byUser"]] };
+    const serverSecret = dataStatements("listUsers").find((s) => [s.Action].flat().includes("ssm:GetParameter"))!.Resource;
+    expect(JSON.stringify(serverSecret)).toContain("/auth-api/prod/server-secret");
+    expect(grants("listUsers")).toEqual(
+      [...on(byCreatedAt, "dynamodb:Query"), ...on(table("UsersTable"), "dynamodb:GetItem"), ...on(serverSecret, "ssm:GetParameter")].sort(),
+    );
+    expect(grants("getUser")).toEqual(on(table("UsersTable"), "dynamodb:GetItem"));
+    expect(grants("myEvents")).toEqual([...on(table("EventsTable"), "dynamodb:Query"), ...on(serverSecret, "ssm:GetParameter")].sort());
+    expect(grants("userEvents")).toEqual(
+      [...on(table("EventsTable"), "dynamodb:Query"), ...on(table("UsersTable"), "dynamodb:GetItem"), ...on(serverSecret, "ssm:GetParameter")].sort(),
+    );
+    expect(grants("updateUser")).toEqual(
+      [
+        ...on(table("UsersTable"), "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"),
+        ...on(table("SessionsTable"), "dynamodb:UpdateItem"),
+        ...on(byUser, "dynamodb:Query"),
+        ...on(table("EventsTable"), "dynamodb:PutItem"),
+      ].sort(),
+    );
+    expect(grants("deleteUser")).toEqual(
+      [
+        ...on(table("UsersTable"), "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"),
+        ...on(table("SessionsTable"), "dynamodb:DeleteItem"),
+        ...on(byUser, "dynamodb:Query"),
+        ...on(table("EventsTable"), "dynamodb:PutItem"),
+      ].sort(),
+    );
+    expect(grants("deleteMe")).toEqual(
+      [
+        ...on(table("UsersTable"), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+        ...on(table("SessionsTable"), "dynamodb:DeleteItem"),
+        ...on(byUser, "dynamodb:Query"),
+        ...on(table("EventsTable"), "dynamodb:PutItem"),
+      ].sort(),
+    );
+    // Audit events are written by the functions whose changes they record.
+    for (const name of ["signup", "signin", "password", "roles"]) expect(grants(name)).toContain(on(table("EventsTable"), "dynamodb:PutItem")[0]);
+  });
+
+  it("lets the authorizer read only the session-check attributes, never a password hash", () => {
+    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
+    const batch = dataStatements("authorizer").filter((s) => [s.Action].flat().includes("dynamodb:BatchGetItem"));
+    expect(batch.map((s) => s.Resource)).toEqual([table("SessionsTable"), table("UsersTable")]);
+    for (const statement of batch) {
+      expect(statement.Condition.StringEqualsIfExists).toEqual({ "dynamodb:Select": "SPECIFIC_ATTRIBUTES" });
+      const allowed = statement.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"] as string[];
+      expect(allowed).not.toContain("passwordHash");
+      expect(allowed.some((name) => /hash/i.test(name))).toBe(false);
+    }
+    const [sessions, users] = batch.map((s) => s.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"]);
+    expect(sessions).toEqual([...SESSION_CHECK_ATTRIBUTES.session]);
+    expect(users).toEqual([...SESSION_CHECK_ATTRIBUTES.user]);
+  });
+
+  it("lists users from a sparse index that projects no hash", () => {
+    const users = resources.UsersTable!.Properties;
+    const [index] = users.GlobalSecondaryIndexes;
+    expect(index.IndexName).toBe("byCreatedAt");
+    expect(index.KeySchema.map((k: any) => k.AttributeName)).toEqual(["listPk", "listSk"]);
+    expect(index.Projection.ProjectionType).toBe("INCLUDE");
+    expect(index.Projection.NonKeyAttributes.some((name: string) => /hash|password/i.test(name))).toBe(false);
+  });
+
   it("keeps the tables: on-demand, point-in-time recovery, retained, TTL on expiresAt, encrypted", () => {
     const tables = ofType("AWS::DynamoDB::Table");
     expect(tables.map(([id]) => id).sort()).toEqual(["EventsTable", "SessionsTable", "UsersTable"]);
@@ -111,7 +185,7 @@ describe("the packaged template", () => {
   it("puts the authorizer on every protected route and on no public one", () => {
     const methods = ofType("AWS::ApiGateway::Method").filter(([, m]) => m.Properties.HttpMethod !== "OPTIONS");
     const publicRoutes = ["ApiGatewayMethodAuthSignupPost", "ApiGatewayMethodAuthSigninPost", "ApiGatewayMethodAuthRefreshPost", "ApiGatewayMethodMessagesPublicGet"];
-    expect(methods).toHaveLength(13);
+    expect(methods).toHaveLength(HTTP_ROUTES.length);
     for (const [id, method] of methods) {
       if (publicRoutes.includes(id)) expect(method.Properties.AuthorizationType, id).toBe("NONE");
       else {
@@ -171,7 +245,7 @@ describe("the packaged template", () => {
 
   it("retains logs for a bounded time and runs nodejs22.x on arm64", () => {
     const logGroups = ofType("AWS::Logs::LogGroup");
-    expect(logGroups).toHaveLength(14);
+    expect(logGroups).toHaveLength(FUNCTIONS.length);
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
     for (const [, f] of ofType("AWS::Lambda::Function")) {
       expect(f.Properties.Runtime).toBe("nodejs22.x");
