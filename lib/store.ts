@@ -6,6 +6,7 @@
  *   EMAIL#<email>        uniqueness claim on the normalized email -> userId
  *   USERNAME#<lower>     uniqueness claim on the lower-cased username -> userId
  *   SIGNIN#<key>         failed-signin counter of one account (expires)
+ *   (TOKEN#<hash> one-time tokens: one-time-token-store.ts; MAILLIMIT#...: email-limit-store.ts)
  * sessions table (pk, GSI byUser on userId):
  *   SESSION#<sid>        one signed-in session with the SHA-256 of its live refresh token (expires, may be revoked)
  *   REFRESH#<hash>       a refresh token the session rotated away, kept to detect its reuse (expires)
@@ -44,6 +45,10 @@ export interface UserRecord {
   createdAt: string;
   /** Epoch ms: sessions created before this were ended by a password change or "sign out everywhere". */
   sessionsRevokedAt?: number;
+  emailVerified?: boolean;
+  /** SHA-256 of the live reset / verification token (one-time-token-store.ts); absent when none. */
+  resetTokenHash?: string;
+  verifyTokenHash?: string;
 }
 
 export interface SessionRecord {
@@ -79,7 +84,7 @@ const nowSeconds = (now: number) => Math.floor(now / 1000);
 const userKey = (userId: string) => ({ pk: `USER#${userId}` });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
 const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}` });
-const signinKey = (key: string) => ({ pk: `SIGNIN#${key}` });
+export const signinKey = (key: string) => ({ pk: `SIGNIN#${key}` });
 const sessionKey = (sid: string) => ({ pk: sessionPk(sid) });
 const refreshKey = (hash: string) => ({ pk: `REFRESH#${hash}` });
 
@@ -102,7 +107,7 @@ async function getItem(table: string, key: { pk: string }): Promise<Record<strin
  * rather than queued. Retrying with jitter lets the race settle so that the
  * losers see the winner's item and fail their condition instead.
  */
-async function transactWrite(items: NonNullable<TransactWriteCommand["input"]["TransactItems"]>): Promise<void> {
+export async function transactWrite(items: NonNullable<TransactWriteCommand["input"]["TransactItems"]>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await guarded(() => documentClient.send(new TransactWriteCommand({ TransactItems: items })));
@@ -227,9 +232,10 @@ export async function listSessionIds(userId: string): Promise<string[]> {
 
 /**
  * Creates the user, its uniqueness claims and its first session in one
- * transaction: either all exist afterwards or none does.
+ * transaction: either all exist afterwards or none does. Without a session
+ * when signup opens none (REQUIRE_VERIFIED_EMAIL).
  */
-export async function createUserWithSession(user: UserRecord, session: SessionRecord): Promise<void> {
+export async function createUserWithSession(user: UserRecord, session: SessionRecord | undefined): Promise<void> {
   const claims = [
     { ...emailKey(user.email), userId: user.userId },
     ...(user.username ? [{ ...usernameKey(user.username), userId: user.userId }] : []),
@@ -244,7 +250,7 @@ export async function createUserWithSession(user: UserRecord, session: SessionRe
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      sessionPut(session),
+      ...(session ? [sessionPut(session)] : []),
     ]);
   } catch (error) {
     if (isTransactionCanceled(error)) {
@@ -294,14 +300,14 @@ export async function setUserRoles(userId: string, roles: string[]): Promise<Use
   }
 }
 
-/** Stores a new password hash and marks every earlier session as ended. */
+/** Stores a new password hash and marks every earlier session as ended; a pending reset token dies with the old password. */
 export async function setPasswordHash(userId: string, passwordHash: string, now: number): Promise<void> {
   await guarded(() =>
     documentClient.send(
       new UpdateCommand({
         TableName: users,
         Key: userKey(userId),
-        UpdateExpression: "SET passwordHash = :hash, sessionsRevokedAt = :now",
+        UpdateExpression: "SET passwordHash = :hash, sessionsRevokedAt = :now REMOVE resetTokenHash",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeValues: { ":hash": passwordHash, ":now": now },
       }),
