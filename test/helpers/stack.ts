@@ -11,6 +11,8 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface Stack {
   baseUrl: string;
+  /** The stack's local SES engine: `GET <mailUrl>/store` lists every email sent. */
+  mailUrl: string;
   dataDir: string;
   /** Everything the stack printed (for the log-scanning test). */
   output(): string;
@@ -26,6 +28,7 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "auth-e2e-"));
   const port = await freePort();
+  const mailPort = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.mjs")], {
     cwd: root,
     env: {
@@ -36,6 +39,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       PORT: String(port),
       AUTH_DATA_DIR: dataDir,
       OFFLINE_LAMBDA_PORT: String(await freePort()),
+      MAIL_PORT: String(mailPort),
       // Stacks run side by side: each builds its bundles in a folder of its own.
       ESBUILD_WORK_FOLDER: `.esbuild-test/${port}`,
       CORS_ORIGINS: "http://localhost:4040,https://app.example.com",
@@ -75,5 +79,5 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stop();
     throw error;
   });
-  return { baseUrl: `http://localhost:${port}`, dataDir, output: () => output, stop };
+  return { baseUrl: `http://localhost:${port}`, mailUrl: `http://localhost:${mailPort}`, dataDir, output: () => output, stop };
 }
