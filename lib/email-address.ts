@@ -26,7 +26,8 @@ export type EmailCheck = { email: string } | { problem: string };
 export function canonicalEmail(raw: string): EmailCheck {
   const text = raw.normalize("NFKC").trim();
   const at = text.lastIndexOf("@");
-  if (at <= 0 || at === text.length - 1) return { problem: "must be a valid email address" };
+  // The URL host parser drops tabs and line breaks silently: refuse them (and any space) first.
+  if (/[\s\p{Cc}]/u.test(text) || at <= 0 || at === text.length - 1) return { problem: "must be a valid email address" };
   const local = text.slice(0, at).toLowerCase();
   if (!LOCAL_PART.test(local)) {
     return { problem: "must be a valid email address with only ASCII letters, digits and . ! # $ % & ' * + / = ? ^ _ ` { | } ~ - before the @" };
