@@ -13,21 +13,25 @@ import { ServiceUnavailableError } from "./errors.js";
 import { logger } from "./logger.js";
 import type { MailJob, MailRequest } from "./mail-jobs.js";
 
-const lambda = new LambdaClient({
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
-  ...(config.lambdaEndpoint && {
-    endpoint: config.lambdaEndpoint,
-    region: process.env.AWS_REGION || "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  }),
-});
+// Made on first use, not at import: functions that import accounts.ts without
+// ever sending mail (signin, me, roles) then bundle no Lambda client at all.
+let lambda: LambdaClient | undefined;
+const lambdaClient = () =>
+  (lambda ??= new LambdaClient({
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+    ...(config.lambdaEndpoint && {
+      endpoint: config.lambdaEndpoint,
+      region: process.env.AWS_REGION || "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    }),
+  }));
 
 /** Queues the email; throws ServiceUnavailableError (503) when Lambda does not take the job. */
 export async function enqueueMail(request: MailRequest, now = Date.now()): Promise<void> {
   const job: MailJob = { ...request, jobId: randomUUID(), at: now };
   try {
-    const { StatusCode } = await lambda.send(
+    const { StatusCode } = await lambdaClient().send(
       new InvokeCommand({
         FunctionName: config.mailerFunctionName,
         InvocationType: "Event",
