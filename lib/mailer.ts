@@ -9,7 +9,7 @@ import { mayEmail } from "./email-limits.js";
 import { describeDuration, describeTime, linkTo, renderEmail } from "./emails.js";
 import { logger } from "./logger.js";
 import { sendEmail } from "./mail.js";
-import type { MailJob } from "./mail-jobs.js";
+import { parseMailJob, type MailJob } from "./mail-jobs.js";
 import { issueOneTimeToken } from "./one-time-token-store.js";
 import { newOneTimeToken, tokenExpiresAt, tokenLifetimeSeconds, type OneTimeTokenKind } from "./one-time-tokens.js";
 import * as store from "./store.js";
@@ -63,15 +63,21 @@ export async function deliverMailJob(job: MailJob, now = Date.now()): Promise<Ma
   }
 }
 
-/** Delivers and logs one line: the job's type, id and outcome (never the address or token). */
-export async function runMailJob(job: MailJob): Promise<MailOutcome> {
+/**
+ * Runs one invocation's job and logs one line: its type, id and outcome
+ * (never the address or a token). A failure is logged and rethrown, so that
+ * Lambda retries the job and, in the end, dead-letters it.
+ */
+export async function runMailJob(payload: unknown): Promise<MailOutcome> {
+  let job: MailJob | undefined;
   try {
+    job = parseMailJob(payload);
     const outcome = await deliverMailJob(job);
     logger.info({ mailJob: job.type, jobId: job.jobId, outcome }, "mail job");
     return outcome;
   } catch (error) {
     logger.error(
-      { mailJob: job.type, jobId: job.jobId, errorName: (error as Error)?.name, errorMessage: (error as Error)?.message },
+      { mailJob: job?.type, jobId: job?.jobId, errorName: (error as Error)?.name, errorMessage: (error as Error)?.message },
       "mail job failed (Lambda retries it, then dead-letters it)",
     );
     throw error;

@@ -255,6 +255,23 @@ describe("email addresses", () => {
   });
 });
 
+describe("the mailer", () => {
+  it("logs a job that fails, and the local stack keeps serving (deployed, Lambda retries it, then dead-letters it)", async () => {
+    const invoke = await fetch(`${stack.lambdaUrl}/2015-03-31/functions/auth-api-local-mailer/invocations`, {
+      method: "POST",
+      headers: { "X-Amz-Invocation-Type": "Event" },
+      body: JSON.stringify({ type: "password-reset-requested" }),
+    });
+    expect(invoke.status).toBe(202);
+    const deadline = Date.now() + 15_000;
+    while (!stack.output().includes("mail job failed") && Date.now() < deadline) await sleep(200);
+    expect(stack.output()).toContain("mail job failed");
+    expect((await api.get("/messages/public")).status).toBe(200);
+    const { email } = await signup();
+    await mail.waitFor(email, /Confirm your email/);
+  });
+});
+
 describe("secrets", () => {
   it("no email holds a password, a hash, a session token or anything but its own link's token", async () => {
     const emails = await mail.all();
