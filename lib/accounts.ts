@@ -6,9 +6,11 @@ import { randomUUID } from "node:crypto";
 import type { ClientInfo } from "./client-info.js";
 import { accountLockoutKey, type StoredUser } from "./account-store.js";
 import { deleteOwnAccount, type Actor } from "./administration.js";
+import { config } from "./config.js";
 import { BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError } from "./errors.js";
 import { recordAuditEvent, type AuditEvent } from "./events-store.js";
 import { FAILURE_WINDOW_SECONDS, lockSecondsAfter, retryAfterSeconds } from "./lockout.js";
+import { enqueueMailAfterChange } from "./mail-queue.js";
 import { hashPassword, passwordProblems, verifyPassword } from "./password.js";
 import { newSession, revokeListedSessions, sessionResponse, startSession, type Session } from "./sessions.js";
 import * as store from "./store.js";
@@ -16,19 +18,37 @@ import type { SigninFailures, UserRecord } from "./store.js";
 import { toUser, type User } from "./users.js";
 import type { PasswordChangeInput, SigninInput, SignupInput } from "./validation.js";
 
-export async function signup(input: SignupInput, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
-  const user: UserRecord = {
+/** Signup's answer: a session, or (REQUIRE_VERIFIED_EMAIL) the user alone until the email is verified. */
+export type SignupResult = Session | { user: User };
+
+function newUserRecord(input: SignupInput, passwordHash: string, now: number): UserRecord {
+  return {
     userId: randomUUID(),
     email: input.email,
     ...(input.username && { username: input.username }),
     ...(input.name && { name: input.name }),
     roles: ["user"],
-    passwordHash: await hashPassword(input.password),
+    passwordHash,
     createdAt: new Date(now).toISOString(),
   };
+}
+
+/** Creates the user with a first session, and queues the verification email. */
+export async function signup(input: SignupInput, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
+  const user = newUserRecord(input, await hashPassword(input.password), now);
   const { record, refreshToken } = newSession(user.userId, now, client);
   await store.createUserWithSession(user, record, { userId: user.userId, type: "signup", at: now, sessionId: record.sid, ...client });
+  await enqueueMailAfterChange({ type: "verification-requested", userId: user.userId, limited: false }, now);
   return sessionResponse(user, record.sid, refreshToken);
+}
+
+/** POST /auth/signup: with REQUIRE_VERIFIED_EMAIL no session is opened until the email is verified. */
+export async function signupAnswer(input: SignupInput, now = Date.now(), client: ClientInfo = {}): Promise<SignupResult> {
+  if (!config.requireVerifiedEmail) return signup(input, now, client);
+  const user = newUserRecord(input, await hashPassword(input.password), now);
+  await store.createUserWithSession(user, undefined, { userId: user.userId, type: "signup", at: now, ...client });
+  await enqueueMailAfterChange({ type: "verification-requested", userId: user.userId, limited: false }, now);
+  return { user: toUser(user) };
 }
 
 /**
@@ -98,8 +118,11 @@ export async function signin(input: SigninInput, now = Date.now(), client: Clien
   ]);
   const message = "email" in input ? "Incorrect email or password" : "Incorrect username or password";
   const verified = await checkPassword({ key, failures, user, password: input.password }, message, now, client);
-  // Only after the right password, so that a disabled account tells a guesser nothing.
+  // Only after the right password, so that a disabled or unverified account tells a guesser nothing.
   if (verified.disabled) throw new ForbiddenError("This account is disabled");
+  if (config.requireVerifiedEmail && !verified.emailVerified) {
+    throw new ForbiddenError("Verify your email address first: follow the link we sent to it");
+  }
   return startSession(verified, now, client);
 }
 
@@ -130,6 +153,7 @@ export async function changePassword(
     ...origin.client,
   });
   await revokeListedSessions(userId, now);
+  await enqueueMailAfterChange({ type: "password-changed", userId }, now);
 }
 
 export async function getUser(userId: string): Promise<User> {

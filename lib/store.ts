@@ -7,6 +7,7 @@
  *   USERNAME#<lower>     uniqueness claim on the lower-cased username -> userId
  *   SIGNIN#<key>         failed-signin counter of one account (expires)
  *   (USER# items also carry the keys of the sparse GSI byCreatedAt: see user-list-store.ts)
+ *   (TOKEN#<hash> one-time tokens: one-time-token-store.ts; MAILLIMIT#...: email-limit-store.ts)
  * sessions table (pk, GSI byUser on userId):
  *   SESSION#<sid>        one signed-in session with the SHA-256 of its live refresh token and of its
  *                        predecessor, the time of the last rotation (expires, may be revoked)
@@ -53,6 +54,10 @@ export interface UserRecord {
   sessionsRevokedAt?: number;
   /** Set (true) only while an admin has disabled the account; absent otherwise. */
   disabled?: boolean;
+  emailVerified?: boolean;
+  /** SHA-256 of the live reset / verification token (one-time-token-store.ts); absent when none. */
+  resetTokenHash?: string;
+  verifyTokenHash?: string;
 }
 
 export interface SessionRecord {
@@ -313,9 +318,10 @@ export async function listSessionIds(userId: string): Promise<string[]> {
 
 /**
  * Creates the user, its uniqueness claims and its first session in one
- * transaction: either all exist afterwards or none does.
+ * transaction: either all exist afterwards or none does. Without a session
+ * when signup opens none (REQUIRE_VERIFIED_EMAIL).
  */
-export async function createUserWithSession(user: UserRecord, session: SessionRecord, event?: AuditEvent): Promise<void> {
+export async function createUserWithSession(user: UserRecord, session: SessionRecord | undefined, event?: AuditEvent): Promise<void> {
   const claims = [
     { ...emailKey(user.email), userId: user.userId },
     ...(user.username ? [{ ...usernameKey(user.username), userId: user.userId }] : []),
@@ -330,7 +336,7 @@ export async function createUserWithSession(user: UserRecord, session: SessionRe
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      sessionPut(session),
+      ...(session ? [sessionPut(session)] : []),
       ...(event ? [auditEventPut(event)] : []),
     ]);
   } catch (error) {
@@ -381,12 +387,15 @@ export async function setUserRoles(userId: string, roles: string[]): Promise<Use
   }
 }
 
-/** Stores a new password hash and marks every earlier session as ended (with `event`, in one transaction with it). */
+/**
+ * Stores a new password hash and marks every earlier session as ended (with
+ * `event`, in one transaction with it); a pending reset token dies with the old password.
+ */
 export async function setPasswordHash(userId: string, passwordHash: string, now: number, event?: AuditEvent): Promise<void> {
   const update = {
     TableName: users,
     Key: userKey(userId),
-    UpdateExpression: "SET passwordHash = :hash, sessionsRevokedAt = :now",
+    UpdateExpression: "SET passwordHash = :hash, sessionsRevokedAt = :now REMOVE resetTokenHash",
     ConditionExpression: "attribute_exists(pk)",
     ExpressionAttributeValues: { ":hash": passwordHash, ":now": now },
   };

@@ -1,9 +1,12 @@
+import { canonicalEmail } from "./email-address.js";
 import type { UserRecord } from "./store.js";
 
 /** The contract's User: what a client may see of a user, never the hash. */
 export interface User {
   id: string;
   email: string;
+  /** True once the owner proved they read this address (verification link or password reset). */
+  emailVerified: boolean;
   username?: string;
   name?: string;
   roles: string[];
@@ -16,6 +19,7 @@ export function toUser(record: UserRecord): User {
   return {
     id: record.userId,
     email: record.email,
+    emailVerified: record.emailVerified === true,
     ...(record.username !== undefined && { username: record.username }),
     ...(record.name !== undefined && { name: record.name }),
     roles: record.roles,
@@ -24,7 +28,12 @@ export function toUser(record: UserRecord): User {
   };
 }
 
-/** Emails are compared trimmed and lower-cased everywhere. */
+/**
+ * The canonical form of an email (email-address.ts), used everywhere one is
+ * stored or looked up. An address that has none (invalid) is returned
+ * NFKC-normalized, trimmed and lower-cased: it matches no account.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  const checked = canonicalEmail(email);
+  return "email" in checked ? checked.email : email.normalize("NFKC").trim().toLowerCase();
 }

@@ -62,7 +62,7 @@ describe("the packaged template", () => {
     }
     expect(actions("me")).toEqual(["dynamodb:GetItem"]);
     expect(actions("roles")).toEqual(["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
-    expect(actions("signup")).toEqual(["dynamodb:PutItem", "ssm:GetParameter"]);
+    expect(actions("signup")).toEqual(["dynamodb:PutItem", "lambda:InvokeFunction", "ssm:GetParameter"]);
     expect(actions("signout")).not.toContain("ssm:GetParameter");
     expect(JSON.stringify(dataStatements("signout"))).toContain("byUser");
   });
@@ -184,8 +184,12 @@ describe("the packaged template", () => {
 
   it("puts the authorizer on every protected route and on no public one", () => {
     const methods = ofType("AWS::ApiGateway::Method").filter(([, m]) => m.Properties.HttpMethod !== "OPTIONS");
-    const publicRoutes = ["ApiGatewayMethodAuthSignupPost", "ApiGatewayMethodAuthSigninPost", "ApiGatewayMethodAuthRefreshPost", "ApiGatewayMethodMessagesPublicGet"];
+    const publicRoutes = [
+      "ApiGatewayMethodAuthSignupPost", "ApiGatewayMethodAuthSigninPost", "ApiGatewayMethodAuthRefreshPost", "ApiGatewayMethodMessagesPublicGet",
+      "ApiGatewayMethodAuthPasswordForgotPost", "ApiGatewayMethodAuthPasswordResetPost", "ApiGatewayMethodAuthEmailVerifyPost",
+    ];
     expect(methods).toHaveLength(HTTP_ROUTES.length);
+    expect(methods.map(([id]) => id)).toContain("ApiGatewayMethodAuthEmailVerifyResendPost");
     for (const [id, method] of methods) {
       if (publicRoutes.includes(id)) expect(method.Properties.AuthorizationType, id).toBe("NONE");
       else {
@@ -223,9 +227,10 @@ describe("the packaged template", () => {
     expect(stage.ThrottlingRateLimit).toBeGreaterThan(0);
     expect(stage.ThrottlingBurstLimit).toBeGreaterThan(0);
     const auth = stage.MethodSettings.filter((s: any) => s.ResourcePath.startsWith("/~1auth~1"));
-    expect(auth.map((s: any) => s.ResourcePath).sort()).toEqual(
-      ["/~1auth~1password", "/~1auth~1refresh", "/~1auth~1signin", "/~1auth~1signout", "/~1auth~1signup"],
-    );
+    expect(auth.map((s: any) => s.ResourcePath).sort()).toEqual([
+      "/~1auth~1email~1verify", "/~1auth~1email~1verify~1resend", "/~1auth~1password", "/~1auth~1password~1forgot",
+      "/~1auth~1password~1reset", "/~1auth~1refresh", "/~1auth~1signin", "/~1auth~1signout", "/~1auth~1signup",
+    ]);
     for (const setting of auth) {
       expect(setting.ThrottlingRateLimit).toBeLessThan(stage.ThrottlingRateLimit);
       expect(setting.ThrottlingBurstLimit).toBeLessThan(stage.ThrottlingBurstLimit);
@@ -252,5 +257,67 @@ describe("the packaged template", () => {
       expect(f.Properties.Architectures).toEqual(["arm64"]);
     }
     expect(fn("signin").Properties.MemorySize).toBe(1769);
+  });
+
+  describe("email", () => {
+    const mailer = { "Fn::GetAtt": ["MailerLambdaFunction", "Arn"] };
+    const deadLetters = { "Fn::GetAtt": ["MailDeadLetterQueue", "Arn"] };
+    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
+
+    it("sends only from the mailer, which may call ses:SendEmail on the configured identity and nothing else of SES", () => {
+      const ses = dataStatements("mailer").filter((s) => [s.Action].flat().some((a: string) => a.startsWith("ses:")));
+      expect(ses).toHaveLength(1);
+      expect(ses[0].Action).toEqual(["ses:SendEmail"]);
+      expect(JSON.stringify(ses[0].Resource)).toContain(":identity/");
+      expect(JSON.stringify(ses[0].Resource)).not.toContain("*");
+      for (const [id, role] of ofType("AWS::IAM::Role")) {
+        if (id === "MailerIamRoleLambdaExecution") continue;
+        expect(JSON.stringify(role.Properties.Policies), id).not.toMatch(/"ses:/);
+      }
+      expect(fn("mailer").Properties.Environment.Variables.SES_ENDPOINT).toBe("");
+      expect(fn("mailer").Properties.Environment.Variables.LAMBDA_ENDPOINT).toBe("");
+    });
+
+    it("retries a failed mail job and then dead-letters it to an encrypted queue the mailer may write to", () => {
+      const [[, config]] = ofType("AWS::Lambda::EventInvokeConfig") as [[string, Resource]];
+      expect(config.Properties.FunctionName).toEqual({ Ref: "MailerLambdaFunction" });
+      expect(config.Properties.MaximumRetryAttempts).toBe(2);
+      expect(config.Properties.DestinationConfig.OnFailure.Destination).toEqual(deadLetters);
+      const queue = resources.MailDeadLetterQueue!;
+      expect(queue.Type).toBe("AWS::SQS::Queue");
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 60 * 60);
+      expect(dataStatements("mailer")).toContainEqual({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: deadLetters });
+    });
+
+    it("is reached only by asynchronous invokes: the mailer has no HTTP route, and only the functions that queue mail may invoke it", () => {
+      const methods = ofType("AWS::ApiGateway::Method").map(([, m]) => JSON.stringify(m.Properties.Integration?.Uri ?? ""));
+      expect(methods.some((uri) => uri.includes("MailerLambdaFunction"))).toBe(false);
+      const invokers = ofType("AWS::Lambda::Function")
+        .map(([id]) => id.replace(/LambdaFunction$/, ""))
+        .map((name) => name[0]!.toLowerCase() + name.slice(1))
+        .filter((name) => actions(name).includes("lambda:InvokeFunction"))
+        .sort();
+      expect(invokers).toEqual(["forgotPassword", "password", "resendVerification", "resetPassword", "signup"]);
+      for (const name of invokers) {
+        const invoke = dataStatements(name).filter((s) => [s.Action].flat().includes("lambda:InvokeFunction"));
+        expect(invoke, name).toEqual([{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: mailer }]);
+      }
+    });
+
+    it("gives each email route only what it touches: forgot and resend no data at all, verify no sessions", () => {
+      expect(actions("forgotPassword")).toEqual(["lambda:InvokeFunction"]);
+      expect(actions("resendVerification")).toEqual(["lambda:InvokeFunction"]);
+      expect(dataStatements("verifyEmail")).toEqual([
+        { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: table("UsersTable") },
+        { Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: table("EventsTable") },
+      ]);
+      expect(JSON.stringify(dataStatements("mailer"))).not.toContain("SessionsTable");
+      expect(actions("resetPassword")).not.toContain("dynamodb:Scan");
+      expect(actions("resetPassword")).not.toContain("ssm:GetParameter");
+      for (const [id, role] of ofType("AWS::IAM::Role")) {
+        expect(JSON.stringify(role.Properties.Policies), id).not.toMatch(/dynamodb:Scan|dynamodb:BatchGetItem|ses:\*|sqs:ReceiveMessage/);
+      }
+    });
   });
 });
