@@ -13,7 +13,8 @@ export const PROFILE: UsageProfile = {
   label:
     "per monthly active user: 4 signins, 30 refreshes, 600 authorized requests of which the authorizer cache answers half " +
     "(300 authorizer invocations with their session read), 1 signout, 2 reads of the profile; and for one user in ten a signup " +
-    "(with its verification email) and a password reset (forgot, the email, reset, the notice); one in twenty changes the password",
+    "(with its verification email) followed by the verification, and a password reset (forgot, the email, reset, the notice); " +
+    "one in twenty changes the password",
   perUser: {
     signin: 4,
     refresh: 30,
@@ -21,6 +22,7 @@ export const PROFILE: UsageProfile = {
     "signout (this session)": 1,
     "GET /users/me": 2,
     signup: 0.1,
+    "verify email": 0.1,
     "forgot password": 0.1,
     "password reset": 0.1,
     "password change": 0.05,

@@ -128,7 +128,38 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const authorizer = (await import("../functions/authorizer.js")).handler;
   const { protectedMessage } = await import("../functions/messages.js");
   const sessionsFns = await import("../functions/sessions.js");
+  const forgotFn = (await import("../functions/forgot-password.js")).handler as Handler;
+  const resetFn = (await import("../functions/reset-password.js")).handler as Handler;
+  const verifyFn = (await import("../functions/verify-email.js")).handler as Handler;
+  const mailer = (await import("../functions/mailer.js")).handler;
+  const { listUsersHandler } = await import("../functions/admin.js");
+  const { sinkJobs } = await import("../test/helpers/lambda-sink.js");
+  const { linkToken, mailbox } = await import("../test/helpers/mailbox.js");
+  const store = await import("../lib/store.js");
   const memory = memorySizes();
+
+  // Mail: request handlers queue jobs at a stand-in for Lambda's invoke API (bench/run.ts);
+  // each operation then runs the mailer on its jobs, as Lambda would, and its email lands in the local SES engine.
+  const lambdaUrl = process.env.LAMBDA_ENDPOINT!;
+  const sesStore = () => mailbox(process.env.SES_ENDPOINT!).all();
+  let jobsSeen = (await sinkJobs(lambdaUrl)).length;
+  async function runMailer(invocations: Invocation[]) {
+    const jobs = (await sinkJobs(lambdaUrl)).slice(jobsSeen);
+    jobsSeen += jobs.length;
+    for (const job of jobs) {
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await mailer(job);
+      const { user, system } = process.cpuUsage(cpu);
+      invocations.push({ fn: "mailer", wallMs: performance.now() - started, cpuMs: (user + system) / 1000 });
+    }
+  }
+  /** The token of the last email to `to` whose link goes to `page`. */
+  async function tokenFromEmail(to: string, page: "verify-email" | "reset-password"): Promise<string> {
+    const email = (await mailbox(process.env.SES_ENDPOINT!).to(to)).at(-1);
+    if (!email) throw new Error(`no ${page} email to ${to}`);
+    return linkToken(email, process.env.APP_URL || "http://localhost:4040", page);
+  }
 
   /** The API Gateway event of a protected route, with the context the authorizer answered. */
   async function authorized(token: string, invocations: Invocation[], method: string, path: string, body?: unknown) {
@@ -147,7 +178,8 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
     const email = `cost-${process.pid}-${counter++}@example.com`;
     const response = await signupFn(jsonEvent("POST", "/auth/signup", { email, password: PASSWORD }), lambdaContext);
     if (response.statusCode !== 201) throw new Error(`signup answered ${response.statusCode}`);
-    return { email, ...(JSON.parse(response.body) as { accessToken: string; refreshToken: string }) };
+    await runMailer([]); // its verification email, sent outside the measured operation
+    return { email, ...(JSON.parse(response.body) as { accessToken: string; refreshToken: string; user: { id: string } }) };
   };
 
   /** An operation: `prepare` (not measured) sets up state, `act` is what a client's one request costs. */
@@ -165,6 +197,52 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
       prepare: async () => ({ email: `cost-${process.pid}-${counter++}@example.com` }),
       act: (s, inv) => invoke(signupFn, "signup", jsonEvent("POST", "/auth/signup", { email: s.email, password: PASSWORD }), inv),
       expect: 201,
+    },
+    {
+      name: "forgot password",
+      prepare: async () => ({ email: (await newUser()).email }),
+      act: (s, inv) => invoke(forgotFn, "forgotPassword", jsonEvent("POST", "/auth/password/forgot", { email: s.email }), inv),
+      expect: 202,
+    },
+    {
+      name: "forgot password, unknown address",
+      prepare: async () => ({ email: `nobody-${process.pid}-${counter++}@example.com` }),
+      act: (s, inv) => invoke(forgotFn, "forgotPassword", jsonEvent("POST", "/auth/password/forgot", { email: s.email }), inv),
+      expect: 202,
+    },
+    {
+      name: "password reset",
+      prepare: async () => {
+        const { email } = await newUser();
+        await forgotFn(jsonEvent("POST", "/auth/password/forgot", { email }), lambdaContext);
+        await runMailer([]);
+        return { token: await tokenFromEmail(email, "reset-password") };
+      },
+      act: (s, inv) => invoke(resetFn, "resetPassword", jsonEvent("POST", "/auth/password/reset", { token: s.token, newPassword: NEW_PASSWORD }), inv),
+      expect: 204,
+    },
+    {
+      name: "verify email",
+      prepare: async () => {
+        const { email } = await newUser();
+        return { token: await tokenFromEmail(email, "verify-email") };
+      },
+      act: (s, inv) => invoke(verifyFn, "verifyEmail", jsonEvent("POST", "/auth/email/verify", { token: s.token }), inv),
+      expect: 200,
+    },
+    {
+      name: "GET /users (admin, a page of 50)",
+      prepare: async () => {
+        const { email, user } = await newUser();
+        await store.setUserRoles(user.id, ["user", "admin"]);
+        const signedIn = await signinFn(jsonEvent("POST", "/auth/signin", { email, password: PASSWORD }), lambdaContext);
+        return { accessToken: JSON.parse(signedIn.body).accessToken };
+      },
+      act: async (s, inv) => {
+        const event = await authorized(s.accessToken, inv, "GET", "/users");
+        return invoke(listUsersHandler as Handler, "listUsers", { ...event, queryStringParameters: { limit: "50" } }, inv);
+      },
+      expect: 200,
     },
     {
       name: "signin",
@@ -262,9 +340,15 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
     const state = await op.prepare();
     const invocations: Invocation[] = [];
     const logsBefore = logBytes;
-    const { result, tally } = await meter.measure(() => op.act(state, invocations));
+    const emailsBefore = (await sesStore()).length;
+    const { result, tally } = await meter.measure(async () => {
+      const answer = await op.act(state, invocations);
+      await runMailer(invocations); // what the operation queued, as the mailer does it after the answer
+      return answer;
+    });
     if (result.statusCode !== op.expect) throw new Error(`${op.name} answered ${result.statusCode}: ${result.body}`);
-    return { tally, invocations, emails: 0, logBytes: logBytes - logsBefore, apiRequests: op.apiRequests ?? 1 };
+    const emails = (await sesStore()).length - emailsBefore;
+    return { tally, invocations, emails, logBytes: logBytes - logsBefore, apiRequests: op.apiRequests ?? 1 };
   }
 
   const seed = await seeder();
@@ -385,7 +469,9 @@ async function seeder(): Promise<(target: number) => Promise<number>> {
 function cost(name: string, samples: Sample[], memory: Record<string, number>): OperationCost {
   const tally = samples[0]!.tally;
   for (const s of samples) {
-    if (JSON.stringify(s.tally) !== JSON.stringify(tally)) throw new Error(`${name}: capacity differs between runs`);
+    if (JSON.stringify(s.tally) !== JSON.stringify(tally)) {
+      throw new Error(`${name}: capacity differs between runs: ${JSON.stringify(tally)} and ${JSON.stringify(s.tally)}`);
+    }
   }
   const fns = [...new Set(samples[0]!.invocations.map((i) => i.fn))];
   const lambda = fns.map((fn) => {
@@ -396,6 +482,7 @@ function cost(name: string, samples: Sample[], memory: Record<string, number>): 
   const gbSeconds = lambda.reduce((sum, l) => sum + l.gbSeconds, 0);
   const invocations = samples[0]!.invocations.length;
   const emails = samples[0]!.emails;
+  for (const s of samples) if (s.emails !== emails) throw new Error(`${name}: emails differ between runs`);
   const logBytes = median(samples.map((s) => s.logBytes));
   const apiRequests = samples[0]!.apiRequests;
   const dollarsPerMillion =

@@ -12,7 +12,7 @@ import { recordAuditEvent, type AuditEvent } from "./events-store.js";
 import { FAILURE_WINDOW_SECONDS, lockSecondsAfter, retryAfterSeconds } from "./lockout.js";
 import { enqueueMailAfterChange } from "./mail-queue.js";
 import { hashPassword, passwordProblems, verifyPassword } from "./password.js";
-import { newSession, revokeListedSessions, sessionResponse, startSession, type Session } from "./sessions.js";
+import { newSession, sessionResponse, startSession, type Session } from "./sessions.js";
 import * as store from "./store.js";
 import type { SigninFailures, UserRecord } from "./store.js";
 import { toUser, type User } from "./users.js";
@@ -152,7 +152,7 @@ export async function changePassword(
     ...(origin.sid && { sessionId: origin.sid }),
     ...origin.client,
   });
-  await revokeListedSessions(userId, now);
+  // setPasswordHash set the user-level mark: every session ends, at the authorizer too (session-check.ts).
   await enqueueMailAfterChange({ type: "password-changed", userId }, now);
 }
 

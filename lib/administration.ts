@@ -27,7 +27,6 @@ import { decodeCursor, encodeCursor } from "./list-cursor.js";
 import type { ListParams, UserListParams } from "./list-params.js";
 import type { Role } from "./roles.js";
 import { serverKey } from "./server-secret.js";
-import { revokeListedSessions } from "./sessions.js";
 import * as store from "./store.js";
 import { queryUsers } from "./user-list-store.js";
 import { toUser, type User } from "./users.js";
@@ -116,8 +115,6 @@ export async function setDisabled(actor: Actor, userId: string, disabled: boolea
   if (actor.userId === userId) throw new ConflictError(SELF_PROTECTION);
   const outcome = await writeDisabled(actor.userId, userId, disabled, now, event(userId, disabled ? "disabled" : "enabled", actor, now));
   if (outcome !== "done") failed(outcome);
-  // The user-level mark already ends them for refresh and the authorizer; revoking each is for the sessions list.
-  if (disabled) await revokeListedSessions(userId, now);
   return userOrNotFound(userId);
 }
 

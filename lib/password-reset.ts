@@ -10,7 +10,6 @@ import { enqueueMail, enqueueMailAfterChange } from "./mail-queue.js";
 import { consumeResetToken, getOneTimeToken } from "./one-time-token-store.js";
 import { TOKEN_REJECTED, hashOneTimeToken, isTokenShaped, isTokenUsable } from "./one-time-tokens.js";
 import { hashPassword, passwordProblems } from "./password.js";
-import { revokeListedSessions } from "./sessions.js";
 import * as store from "./store.js";
 import type { PasswordResetInput } from "./validation.js";
 
@@ -51,7 +50,6 @@ export async function resetPassword(input: PasswordResetInput, now = Date.now(),
     now,
   );
   if (!consumed) throw rejected();
-  // As a password change does: the user-level mark is set (above), then each listed session is revoked.
-  await revokeListedSessions(user.userId, now);
+  // The transaction set the user-level mark: every session ends, at the authorizer too (session-check.ts).
   await enqueueMailAfterChange({ type: "password-reset", userId: user.userId }, now);
 }

@@ -157,19 +157,12 @@ export async function endSession(userId: string, sid: string, now = Date.now(), 
 
 /**
  * Ends every session of the user (signout with allSessions; one `signout`
- * event without a sessionId). The user-level mark stops any refresh of a
- * session the index has not caught up with yet; revoking each session stops
- * its access tokens at the authorizer.
+ * event without a sessionId) with one write: the user-level mark. Refresh
+ * (isLive), the device list and the authorizer (session-check.ts) all hold
+ * every session created until then as ended, so no session item is written.
  */
 export async function endAllSessions(userId: string, now = Date.now(), client: ClientInfo = {}): Promise<void> {
   await store.markSessionsRevoked(userId, now, auditEvent("signout", userId, now, client));
-  await revokeListedSessions(userId, now);
-}
-
-/** Revokes each session the user's index lists (after the user-level mark was set). */
-export async function revokeListedSessions(userId: string, now: number): Promise<void> {
-  const sids = await store.listSessionIds(userId);
-  await Promise.all(sids.map((sid) => store.revokeSession(sid, now)));
 }
 
 // ---- the device list --------------------------------------------------------

@@ -216,25 +216,6 @@ export async function rotateRefreshToken(
   }
 }
 
-/** Ends a session: its refresh token stops working and the authorizer rejects its access tokens. */
-export async function revokeSession(sid: string, now: number): Promise<void> {
-  try {
-    await guarded(() =>
-      documentClient.send(
-        new UpdateCommand({
-          TableName: sessions,
-          Key: sessionKey(sid),
-          UpdateExpression: "SET revokedAt = if_not_exists(revokedAt, :now)",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":now": now },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error;
-  }
-}
-
 /**
  * Ends a session that is open (exists, not yet ended; of `userId` when given)
  * and records `event` in the same transaction. False when there was no such
