@@ -8,7 +8,7 @@ import type { ClientInfo } from "./client-info.js";
 import { config } from "./config.js";
 import { UnauthorizedError } from "./errors.js";
 import { isSessionOpen } from "./session-item.js";
-import { signingKey } from "./signing-key.js";
+import { signingKey } from "./signing-keys.js";
 import * as store from "./store.js";
 import type { SessionRecord, UserRecord } from "./store.js";
 import { hashRefreshToken, issueAccessToken, newRefreshToken, refreshTokenSid } from "./tokens.js";
