@@ -1,5 +1,6 @@
 // Hand-built JWTs for attack tests: what an attacker can make without our private key.
 import { constants, createHmac, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { PublicJwk } from "../../lib/key-set.js";
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -78,4 +79,13 @@ export function attacksOn(validToken: string, published: PublicJwk): Record<stri
     "signature only truncated": validToken.slice(0, -2),
     "not a JWT": "not-a-jwt",
   };
+}
+
+/** The published JWK a token's `kid` names, from a public key set file (the data folder of a stack or of the tests). */
+export function publishedKeyOf(token: string, publicKeysFile: string): PublicJwk {
+  const { kid } = JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8")) as { kid: string };
+  const set = JSON.parse(readFileSync(publicKeysFile, "utf8")) as { keys: { kid: string; jwk: PublicJwk }[] };
+  const key = set.keys.find((k) => k.kid === kid);
+  if (!key) throw new Error(`kid ${kid} is not in ${publicKeysFile}`);
+  return key.jwk;
 }

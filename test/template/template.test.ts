@@ -22,6 +22,10 @@ const dataStatements = (fnName: string) =>
   statementsOf(fnName).filter((s) => [s.Action].flat().some((a: string) => !a.startsWith("logs:")));
 const actions = (fnName: string) => dataStatements(fnName).flatMap((s) => [s.Action].flat()).sort();
 
+const ssmArn = (name: string) => ({
+  "Fn::Join": ["", ["arn:aws:ssm:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":parameter", `/auth-api/prod/${name}`]],
+});
+
 let out: string;
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -37,7 +41,7 @@ beforeAll(async () => {
 describe("the packaged template", () => {
   it("gives every function its own role", () => {
     const roles = ofType("AWS::Lambda::Function").map(([, f]) => f.Properties.Role["Fn::GetAtt"][0]);
-    expect(roles.length).toBe(12);
+    expect(roles.length).toBe(14);
     expect(new Set(roles).size).toBe(roles.length);
   });
 
@@ -52,7 +56,7 @@ describe("the packaged template", () => {
     const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
     expect(dataStatements("authorizer")).toEqual([
       { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table("SessionsTable") },
-      expect.objectContaining({ Action: ["ssm:GetParameter"] }),
+      { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: ssmArn("public-keys") },
     ]);
     for (const message of ["publicMessage", "protectedMessage", "moderatorMessage", "adminMessage"]) {
       expect(dataStatements(message)).toEqual([]);
@@ -79,8 +83,15 @@ describe("the packaged template", () => {
 
   it("puts the authorizer on every protected route and on no public one", () => {
     const methods = ofType("AWS::ApiGateway::Method").filter(([, m]) => m.Properties.HttpMethod !== "OPTIONS");
-    const publicRoutes = ["ApiGatewayMethodAuthSignupPost", "ApiGatewayMethodAuthSigninPost", "ApiGatewayMethodAuthRefreshPost", "ApiGatewayMethodMessagesPublicGet"];
-    expect(methods).toHaveLength(11);
+    const publicRoutes = [
+      "ApiGatewayMethodAuthSignupPost",
+      "ApiGatewayMethodAuthSigninPost",
+      "ApiGatewayMethodAuthRefreshPost",
+      "ApiGatewayMethodMessagesPublicGet",
+      "ApiGatewayMethodWellDashknownJwksjsonGet",
+      "ApiGatewayMethodWellDashknownOpenidDashconfigurationGet",
+    ];
+    expect(methods).toHaveLength(13);
     for (const [id, method] of methods) {
       if (publicRoutes.includes(id)) expect(method.Properties.AuthorizationType, id).toBe("NONE");
       else {
@@ -127,20 +138,51 @@ describe("the packaged template", () => {
     }
   });
 
-  it("reads the signing secret from SSM at run time: no secret in the template or the environment", () => {
+  it("reads the token keys from SSM at run time: no key in the template or the environment", () => {
     for (const [, f] of ofType("AWS::Lambda::Function")) {
       const env = f.Properties.Environment.Variables;
-      expect(env.JWT_SECRET_PARAMETER).toBe("/auth-api/prod/jwt-secret");
-      expect(env.JWT_SECRET_FILE).toBe("");
+      expect(env.SIGNING_KEYS_PARAMETER).toBe("/auth-api/prod/signing-keys");
+      expect(env.PUBLIC_KEYS_PARAMETER).toBe("/auth-api/prod/public-keys");
+      expect(env.SIGNING_KEYS_FILE).toBe("");
+      expect(env.PUBLIC_KEYS_FILE).toBe("");
       expect(env.DYNAMODB_ENDPOINT).toBe("");
+      expect(env).not.toHaveProperty("JWT_SECRET_PARAMETER");
       expect(Object.keys(env).filter((k) => /SECRET$|KEY$|PASSWORD/.test(k))).toEqual([]);
     }
-    expect(JSON.stringify(resources)).not.toMatch(/jwt-secret"?\s*:\s*"[A-Za-z0-9_-]{32,}/);
+    expect(JSON.stringify(resources)).not.toMatch(/"(d|p|q|dp|dq|qi)"\s*:\s*"[A-Za-z0-9_-]{32,}/);
+  });
+
+  it("lets only the functions that issue tokens read the private key set; the authorizer and the JWK Set read the public one only", () => {
+    const parametersReadBy = (fnName: string) =>
+      dataStatements(fnName)
+        .filter((s) => [s.Action].flat().includes("ssm:GetParameter"))
+        .flatMap((s) => [s.Resource].flat());
+    const functions = ofType("AWS::Lambda::Function").map(([id]) => id.replace(/LambdaFunction$/, "")).map((id) => id[0]!.toLowerCase() + id.slice(1));
+    const readers = (parameter: string) =>
+      functions.filter((name) => parametersReadBy(name).some((arn) => JSON.stringify(arn) === JSON.stringify(ssmArn(parameter)))).sort();
+    expect(readers("signing-keys")).toEqual(["refresh", "signin", "signup"]);
+    expect(readers("public-keys")).toEqual(["authorizer", "jwks"]);
+    for (const name of ["authorizer", "jwks", "openidConfiguration"]) {
+      expect(JSON.stringify(statementsOf(name)), name).not.toContain("signing-keys");
+      expect(actions(name), name).not.toContain("kms:Decrypt");
+    }
+    // No wildcard over the parameters that could reach the private set.
+    for (const [, role] of ofType("AWS::IAM::Role")) {
+      expect(JSON.stringify(role.Properties.Policies)).not.toMatch(/parameter\/auth-api\/prod\/\*|parameter\/\*/);
+    }
+  });
+
+  it("names the API's own base URL as the issuer (built from the REST API id, region and stage)", () => {
+    for (const [, f] of ofType("AWS::Lambda::Function")) {
+      expect(f.Properties.Environment.Variables.ISSUER_URL).toEqual({
+        "Fn::Join": ["", ["https://", { Ref: "ApiGatewayRestApi" }, ".execute-api.", { Ref: "AWS::Region" }, ".amazonaws.com/", "prod"]],
+      });
+    }
   });
 
   it("retains logs for a bounded time and runs nodejs22.x on arm64", () => {
     const logGroups = ofType("AWS::Logs::LogGroup");
-    expect(logGroups).toHaveLength(12);
+    expect(logGroups).toHaveLength(14);
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
     for (const [, f] of ofType("AWS::Lambda::Function")) {
       expect(f.Properties.Runtime).toBe("nodejs22.x");
