@@ -1,12 +1,12 @@
 // `npm run bench`: runs every benchmark against an in-memory DynamoDB Local
 // and writes the results, with the machine and versions, to BENCHMARKS.md.
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { GetItemCommand, PutItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { ensureTables, localClient, startDynamoDbLocal } from "../scripts/local-dynamodb.mjs";
+import { ensureLocalKeys } from "../scripts/key-files.js";
 import { root } from "./bundle.js";
 
 export interface Section {
@@ -62,15 +62,15 @@ async function main(only: string[]) {
     await ensureTables(dynamodb.endpoint, "bench");
     process.stderr.write("bench: warming DynamoDB Local...\n");
     await warmUp(dynamodb.endpoint);
-    const secretFile = join(secretDir, "jwt-secret");
-    writeFileSync(secretFile, randomBytes(48).toString("base64url"));
+    const { signingKeysFile, publicKeysFile } = ensureLocalKeys(secretDir);
     const env = {
       ...process.env,
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
       USERS_TABLE: "auth-api-bench-users",
       SESSIONS_TABLE: "auth-api-bench-sessions",
       EVENTS_TABLE: "auth-api-bench-events",
-      JWT_SECRET_FILE: secretFile,
+      SIGNING_KEYS_FILE: signingKeysFile,
+      PUBLIC_KEYS_FILE: publicKeysFile,
       BCRYPT_COST: process.env.BCRYPT_COST ?? "12", // the deployed default (serverless.yml params)
       LOG_LEVEL: "info",
     };
