@@ -11,14 +11,16 @@ export const SIGNING_KEYS_FILENAME = "signing-keys.json";
 export const PUBLIC_KEYS_FILENAME = "public-keys.json";
 
 /**
- * Local timing: short, so that a rotation can be watched happening. Containers
- * re-read the files every 2 s and the JWK Set may be cached 5 s, so a new key
- * waits 2 + 5 + 1 = 8 s before it signs. `npm start` passes these to the
- * functions; `npm run rotate-keys` uses the same (override both with the same
- * environment variables).
+ * Local timing, short enough to watch a rotation happen. The functions see a
+ * replaced key file at their next call (they compare the file's identity), so
+ * there is no reload interval; the JWK Set may be cached 30 s, which is also
+ * the cooldown of jose's remote JWK Set (it refetches for an unknown `kid` at
+ * most that often). A new key thus waits 30 + 0 + 1 = 31 s before it signs.
+ * `npm start` passes the max-age to the functions; `npm run rotate-keys` uses
+ * the same (override both with the same environment variables).
  */
-export const LOCAL_KEY_SET_RELOAD_SECONDS = 2;
-export const LOCAL_JWKS_MAX_AGE_SECONDS = 5;
+export const LOCAL_KEY_SET_RELOAD_SECONDS = 0;
+export const LOCAL_JWKS_MAX_AGE_SECONDS = 30;
 export const LOCAL_CLOCK_SKEW_SECONDS = 1;
 
 export interface KeyFiles {

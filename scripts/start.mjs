@@ -3,7 +3,7 @@
 //
 // Environment: PORT, CORS_ORIGINS, AUTH_DATA_DIR (default .data),
 // DYNAMODB_ENDPOINT (use a DynamoDB you run yourself instead of starting one),
-// ISSUER_URL (default http://localhost:PORT), KEY_SET_RELOAD_SECONDS, JWKS_MAX_AGE_SECONDS.
+// ISSUER_URL (default http://localhost:PORT), JWKS_MAX_AGE_SECONDS (default 30).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -55,7 +55,6 @@ async function main() {
         SIGNING_KEYS_FILE: signingKeysFile,
         PUBLIC_KEYS_FILE: publicKeysFile,
         ISSUER_URL: process.env.ISSUER_URL || `http://localhost:${port}`,
-        KEY_SET_RELOAD_SECONDS: process.env.KEY_SET_RELOAD_SECONDS || String(keys.LOCAL_KEY_SET_RELOAD_SECONDS),
         JWKS_MAX_AGE_SECONDS: process.env.JWKS_MAX_AGE_SECONDS || String(keys.LOCAL_JWKS_MAX_AGE_SECONDS),
         SERVER_SECRET_FILE: serverSecretFile,
         OFFLINE_LAMBDA_PORT: process.env.OFFLINE_LAMBDA_PORT || String(await freePort()),
