@@ -11,7 +11,7 @@ import { PASSWORD, jwtHeader, uniqueEmail } from "../helpers/fixtures.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 
 // Short access tokens, so that a retired key can be seen pruned within the test.
-const ACCESS_TOKEN_TTL_SECONDS = 30;
+const ACCESS_TOKEN_TTL_SECONDS = 45; // longer than the local activation delay (31 s)
 const AUDIENCE = "lambda-auth-api";
 
 let stack: Stack;
