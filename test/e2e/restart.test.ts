@@ -26,5 +26,5 @@ describe("a restart of the local stack", () => {
     // Tokens issued before the restart still verify: the key was kept, and so was the session.
     expect((await api.get("/users/me", { token: signup.body.accessToken })).body.user.email).toBe(email);
     expect((await api.post("/auth/refresh", { refreshToken: signup.body.refreshToken })).status).toBe(200);
-  });
+  }, 240_000); // two stack starts in one test
 });
