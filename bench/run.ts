@@ -1,6 +1,7 @@
 // `npm run bench`: runs every benchmark against an in-memory DynamoDB Local
 // and writes the results, with the machine and versions, to BENCHMARKS.md.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ export interface Section {
   goals: { text: string; met: boolean; value: string }[];
 }
 
-const SECTIONS = ["verify", "cold-start", "handler-stack", "signin", "bundle-sizes"];
+const SECTIONS = ["verify", "cold-start", "handler-stack", "signin", "bundle-sizes", "cost"];
 
 /**
  * Each section runs in its own process with stdout discarded: the handlers'
@@ -63,6 +64,9 @@ async function main(only: string[]) {
     process.stderr.write("bench: warming DynamoDB Local...\n");
     await warmUp(dynamodb.endpoint);
     const { signingKeysFile, publicKeysFile } = ensureLocalKeys(secretDir);
+    // The server secret: refresh derives its rotation key from it (lib/server-secret.ts).
+    const serverSecretFile = join(secretDir, "server-secret");
+    writeFileSync(serverSecretFile, randomBytes(48).toString("base64url"));
     const env = {
       ...process.env,
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
@@ -71,6 +75,7 @@ async function main(only: string[]) {
       EVENTS_TABLE: "auth-api-bench-events",
       SIGNING_KEYS_FILE: signingKeysFile,
       PUBLIC_KEYS_FILE: publicKeysFile,
+      SERVER_SECRET_FILE: serverSecretFile,
       BCRYPT_COST: process.env.BCRYPT_COST ?? "12", // the deployed default (serverless.yml params)
       LOG_LEVEL: "info",
     };

@@ -13,6 +13,14 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
+function nonNegativeInt(name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`${name} must be an integer from 0 to ${max}`);
+  return value;
+}
+
 export const config = Object.freeze({
   usersTable: env.USERS_TABLE ?? "auth-users",
   sessionsTable: env.SESSIONS_TABLE ?? "auth-sessions",
@@ -29,6 +37,12 @@ export const config = Object.freeze({
   keySetReloadSeconds: positiveInt("KEY_SET_RELOAD_SECONDS", 300),
   /** Cache-Control max-age of the JWK Set and discovery document; at most an hour (the contract). */
   jwksMaxAgeSeconds: Math.min(positiveInt("JWKS_MAX_AGE_SECONDS", 600), 3600),
+  /**
+   * How long the refresh token rotated away last still refreshes (to the same
+   * next token) instead of counting as reuse: concurrent tabs, lost responses.
+   * 0 is strict. Capped: a long window is a long time for a stolen token to go unnoticed.
+   */
+  refreshReuseGraceSeconds: nonNegativeInt("REFRESH_REUSE_GRACE_SECONDS", 10, 300),
   bcryptCost: positiveInt("BCRYPT_COST", 12),
   corsOrigins: (env.CORS_ORIGINS || "http://localhost:4040")
     .split(",")

@@ -7,7 +7,8 @@
  *   USERNAME#<lower>     uniqueness claim on the lower-cased username -> userId
  *   SIGNIN#<key>         failed-signin counter of one account (expires)
  * sessions table (pk, GSI byUser on userId):
- *   SESSION#<sid>        one signed-in session with the SHA-256 of its live refresh token (expires, may be revoked)
+ *   SESSION#<sid>        one signed-in session with the SHA-256 of its live refresh token and of its
+ *                        predecessor, the time of the last rotation (expires, may be revoked)
  *   REFRESH#<hash>       a refresh token the session rotated away, kept to detect its reuse (expires)
  *
  * Items with `expiresAt` (epoch seconds) are removed by DynamoDB TTL, but TTL
@@ -15,6 +16,8 @@
  * always compare `expiresAt` with the clock themselves.
  */
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -24,7 +27,9 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { setTimeout as sleep } from "node:timers/promises";
 import { config } from "./config.js";
+import type { ClientInfo } from "./client-info.js";
 import { ConflictError, ServiceUnavailableError } from "./errors.js";
+import { auditEventPut, type AuditEvent } from "./events-store.js";
 import { sessionPk, sidOfSessionPk } from "./session-item.js";
 import {
   conditionFailedAt,
@@ -58,8 +63,15 @@ export interface SessionRecord {
   userAgent?: string;
   expiresAt: number;
   refreshTokenHash: string;
+  /** The token rotated away last (refresh-rotation.ts: it may repeat within the grace window). */
+  previousRefreshTokenHash?: string;
+  /** Epoch ms of the last rotation. */
+  rotatedAt?: number;
   revokedAt?: number;
 }
+
+/** What the device list reads of a session: never its token hashes. */
+export type SessionSummary = Omit<SessionRecord, "refreshTokenHash" | "previousRefreshTokenHash" | "rotatedAt">;
 
 export interface RotatedRefreshToken {
   sid: string;
@@ -144,27 +156,37 @@ export async function getRotatedRefreshToken(hash: string): Promise<RotatedRefre
 
 /**
  * Replaces the session's refresh token in one transaction: the session moves
- * on only if it is live and still holds the old token, and the old token is
- * kept (hashed) as rotated so that presenting it again can be recognised.
+ * on only if it is live and still holds the old token; the old token becomes
+ * the predecessor (with the rotation time, for the grace window) and is also
+ * kept as rotated so that presenting it again later can be recognised. The
+ * session records its use (time, and the device as it is now).
  * Returns false when another rotation won (or the session ended) meanwhile.
  */
 export async function rotateRefreshToken(
   session: SessionRecord,
   next: { refreshTokenHash: string; expiresAt: number },
   now: number,
+  client: ClientInfo = {},
 ): Promise<boolean> {
+  // A request without an IP or User-Agent keeps the ones the session has.
+  const seen = Object.entries(client).filter(([, value]) => value !== undefined) as [keyof ClientInfo, string][];
   try {
     await transactWrite([
       {
         Update: {
           TableName: sessions,
           Key: sessionKey(session.sid),
-          UpdateExpression: "SET refreshTokenHash = :next, expiresAt = :expiresAt",
+          UpdateExpression: [
+            "SET refreshTokenHash = :next, previousRefreshTokenHash = :current, rotatedAt = :now, lastUsedAt = :now, expiresAt = :expiresAt",
+            ...seen.map(([name]) => `${name} = :${name}`),
+          ].join(", "),
           ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revokedAt) AND refreshTokenHash = :current",
           ExpressionAttributeValues: {
             ":next": next.refreshTokenHash,
             ":expiresAt": next.expiresAt,
             ":current": session.refreshTokenHash,
+            ":now": now,
+            ...Object.fromEntries(seen.map(([name, value]) => [`:${name}`, value])),
           },
         },
       },
@@ -200,6 +222,64 @@ export async function revokeSession(sid: string, now: number): Promise<void> {
   } catch (error) {
     if (!isConditionFailed(error)) throw error;
   }
+}
+
+/**
+ * Ends a session that is open (exists, not yet ended; of `userId` when given)
+ * and records `event` in the same transaction. False when there was no such
+ * session, in which case nothing was written.
+ */
+export async function endSessionRecorded(sid: string, now: number, event: AuditEvent, userId?: string): Promise<boolean> {
+  try {
+    await transactWrite([
+      {
+        Update: {
+          TableName: sessions,
+          Key: sessionKey(sid),
+          UpdateExpression: "SET revokedAt = :now",
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(revokedAt)${userId === undefined ? "" : " AND userId = :userId"}`,
+          ExpressionAttributeValues: { ":now": now, ...(userId !== undefined && { ":userId": userId }) },
+        },
+      },
+      auditEventPut(event),
+    ]);
+    return true;
+  } catch (error) {
+    if (isTransactionCanceled(error) && conditionFailedAt(error, 0)) return false;
+    throw error;
+  }
+}
+
+/** BatchGetItem's limit per call. */
+const BATCH_GET_MAX_KEYS = 100;
+
+/**
+ * Reads sessions by id (consistently), without their token hashes, in calls
+ * of at most 100 keys, retrying the keys DynamoDB leaves unprocessed.
+ * Sessions that no longer exist are left out; the order is not kept.
+ */
+export async function getSessions(sids: readonly string[]): Promise<SessionSummary[]> {
+  const found: SessionSummary[] = [];
+  for (let start = 0; start < sids.length; start += BATCH_GET_MAX_KEYS) {
+    let keys: Record<string, unknown>[] | undefined = sids.slice(start, start + BATCH_GET_MAX_KEYS).map(sessionKey);
+    for (let attempt = 1; keys && keys.length > 0; attempt++) {
+      if (attempt > 1) {
+        if (attempt > 6) throw new ServiceUnavailableError();
+        await sleep(10 + Math.random() * 40 * attempt);
+      }
+      const request = {
+        Keys: keys,
+        ConsistentRead: true,
+        ProjectionExpression: "pk, userId, createdAt, lastUsedAt, ipAddress, userAgent, expiresAt, revokedAt",
+      };
+      const page: BatchGetCommandOutput = await guarded(() => documentClient.send(new BatchGetCommand({ RequestItems: { [sessions]: request } })));
+      for (const item of page.Responses?.[sessions] ?? []) {
+        found.push({ ...withoutKey<SessionSummary>(item)!, sid: sidOfSessionPk(String(item.pk)) });
+      }
+      keys = page.UnprocessedKeys?.[sessions]?.Keys;
+    }
+  }
+  return found;
 }
 
 export async function listSessionIds(userId: string): Promise<string[]> {
@@ -309,18 +389,20 @@ export async function setPasswordHash(userId: string, passwordHash: string, now:
   );
 }
 
-export async function markSessionsRevoked(userId: string, now: number): Promise<void> {
-  await guarded(() =>
-    documentClient.send(
-      new UpdateCommand({
-        TableName: users,
-        Key: userKey(userId),
-        UpdateExpression: "SET sessionsRevokedAt = :now",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: { ":now": now },
-      }),
-    ),
-  );
+/** Marks every session created until `now` as ended; with `event`, recorded in the same transaction. */
+export async function markSessionsRevoked(userId: string, now: number, event?: AuditEvent): Promise<void> {
+  const update = {
+    TableName: users,
+    Key: userKey(userId),
+    UpdateExpression: "SET sessionsRevokedAt = :now",
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeValues: { ":now": now },
+  };
+  if (!event) {
+    await guarded(() => documentClient.send(new UpdateCommand(update)));
+    return;
+  }
+  await transactWrite([{ Update: update }, auditEventPut(event)]);
 }
 
 // ---- failed signins -------------------------------------------------------

@@ -41,7 +41,7 @@ beforeAll(async () => {
 describe("the packaged template", () => {
   it("gives every function its own role", () => {
     const roles = ofType("AWS::Lambda::Function").map(([, f]) => f.Properties.Role["Fn::GetAtt"][0]);
-    expect(roles.length).toBe(14);
+    expect(roles.length).toBe(16);
     expect(new Set(roles).size).toBe(roles.length);
   });
 
@@ -68,6 +68,37 @@ describe("the packaged template", () => {
     expect(JSON.stringify(dataStatements("signout"))).toContain("byUser");
   });
 
+  it("gives the session routes and refresh exactly what the device list, revocation and rotation use", () => {
+    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
+    const serverSecret = (statement: any) => JSON.stringify(statement.Resource).includes("server-secret");
+    expect(dataStatements("listSessions")).toEqual([
+      { Effect: "Allow", Action: ["dynamodb:Query"], Resource: { "Fn::Join": ["/", [table("SessionsTable"), "index", "byUser"]] } },
+      { Effect: "Allow", Action: ["dynamodb:BatchGetItem"], Resource: table("SessionsTable") },
+      { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table("UsersTable") },
+    ]);
+    expect(dataStatements("revokeSession")).toEqual([
+      { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: table("SessionsTable") },
+      { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table("UsersTable") },
+      { Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: table("EventsTable") },
+    ]);
+    // Refresh derives the next token with the server secret's rotation key; nothing else here reads that secret.
+    expect(dataStatements("refresh").filter(serverSecret)).toEqual([expect.objectContaining({ Action: ["ssm:GetParameter"] })]);
+    for (const name of ["listSessions", "revokeSession", "signout", "signup", "signin", "authorizer"]) {
+      expect(dataStatements(name).filter(serverSecret), name).toEqual([]);
+    }
+    // Audit events are written in the transaction of the change: PutItem on the events table only.
+    for (const name of ["refresh", "signout", "revokeSession"]) {
+      const events = dataStatements(name).filter((s) => JSON.stringify(s.Resource).includes("EventsTable"));
+      expect(events, name).toEqual([{ Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: table("EventsTable") }]);
+    }
+  });
+
+  it("sets the refresh grace window (10 s by default) for every function", () => {
+    for (const [, f] of ofType("AWS::Lambda::Function")) {
+      expect(f.Properties.Environment.Variables.REFRESH_REUSE_GRACE_SECONDS).toBe("10");
+    }
+  });
+
   it("keeps the tables: on-demand, point-in-time recovery, retained, TTL on expiresAt, encrypted", () => {
     const tables = ofType("AWS::DynamoDB::Table");
     expect(tables.map(([id]) => id).sort()).toEqual(["EventsTable", "SessionsTable", "UsersTable"]);
@@ -91,7 +122,7 @@ describe("the packaged template", () => {
       "ApiGatewayMethodWellDashknownJwksjsonGet",
       "ApiGatewayMethodWellDashknownOpenidDashconfigurationGet",
     ];
-    expect(methods).toHaveLength(13);
+    expect(methods).toHaveLength(15);
     for (const [id, method] of methods) {
       if (publicRoutes.includes(id)) expect(method.Properties.AuthorizationType, id).toBe("NONE");
       else {
@@ -182,7 +213,7 @@ describe("the packaged template", () => {
 
   it("retains logs for a bounded time and runs nodejs22.x on arm64", () => {
     const logGroups = ofType("AWS::Logs::LogGroup");
-    expect(logGroups).toHaveLength(14);
+    expect(logGroups).toHaveLength(16);
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
     for (const [, f] of ofType("AWS::Lambda::Function")) {
       expect(f.Properties.Runtime).toBe("nodejs22.x");
