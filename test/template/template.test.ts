@@ -222,3 +222,21 @@ describe("the packaged template", () => {
     expect(fn("signin").Properties.MemorySize).toBe(1769);
   });
 });
+
+describe("a stage on a custom domain", () => {
+  it("names ISSUER_URL as the issuer when it is set at deploy", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "auth-package-issuer-"));
+    try {
+      await promisify(execFile)(process.execPath, [join(root, "node_modules/serverless/bin/serverless.js"), "package", "--stage", "prod", "--package", dir], {
+        cwd: root,
+        env: { ...process.env, ISSUER_URL: "https://auth.example.com", SLS_TELEMETRY_DISABLED: "1" },
+      });
+      const custom: Record<string, Resource> = JSON.parse(readFileSync(join(dir, "cloudformation-template-update-stack.json"), "utf8")).Resources;
+      const functions = Object.values(custom).filter((r) => r.Type === "AWS::Lambda::Function");
+      expect(functions.length).toBeGreaterThan(0);
+      for (const f of functions) expect(f.Properties.Environment.Variables.ISSUER_URL).toBe("https://auth.example.com");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
