@@ -3,7 +3,7 @@
 // tokens and `public-keys.json` for the authorizer and the JWK Set. Shared by
 // `npm start` (first key on first start), `npm run rotate-keys`, the tests'
 // global setup and the benchmarks.
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseKeySet, rotate, type KeySet, type RotationResult, type RotationTiming } from "../lib/key-set.js";
 
@@ -43,6 +43,7 @@ function writeAtomically(file: string, set: KeySet<unknown>, mode: number): void
 
 /** One rotation step on the local files: the public set is written first, so a key is published before any signer can see it. */
 export function rotateLocalKeys(dataDir: string, timing: RotationTiming, now = Math.floor(Date.now() / 1000)): RotationResult {
+  mkdirSync(dataDir, { recursive: true });
   const files = keyFiles(dataDir);
   const result = rotate(readSet(files.signingKeysFile), readSet(files.publicKeysFile), now, timing);
   writeAtomically(files.publicKeysFile, result.publicSet, 0o644);
