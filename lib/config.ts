@@ -48,4 +48,21 @@ export const config = Object.freeze({
     .split(",")
     .map((origin) => origin.trim())
     .filter(Boolean),
+  // ---- email (account recovery and verification) ----
+  /** Where the web app that handles the links in emails lives (`/verify-email`, `/reset-password`). */
+  appUrl: (env.APP_URL || "http://localhost:4040").replace(/\/+$/, ""),
+  appName: env.APP_NAME || "Auth API",
+  /** The sender, an address of an identity verified in Amazon SES. */
+  mailFrom: env.MAIL_FROM || "no-reply@example.com",
+  /** Signin of an unverified account answers 403, signup returns no session. */
+  requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL === "true",
+  resetTokenTtlSeconds: positiveInt("RESET_TOKEN_TTL_SECONDS", 30 * 60),
+  verificationTokenTtlSeconds: positiveInt("VERIFICATION_TOKEN_TTL_SECONDS", 24 * 60 * 60),
+  emailLimitPerMinute: positiveInt("EMAIL_LIMIT_PER_MINUTE", 1),
+  emailLimitPerHour: positiveInt("EMAIL_LIMIT_PER_HOUR", 5),
+  /** The function that sends every email, invoked asynchronously (Lambda retries it, then dead-letters). */
+  mailerFunctionName: env.MAILER_FUNCTION_NAME || "auth-api-local-mailer",
+  /** Set locally: the local SES engine (aws-ses-v2-local) and serverless offline's Lambda port. */
+  sesEndpoint: env.SES_ENDPOINT || undefined,
+  lambdaEndpoint: env.LAMBDA_ENDPOINT || undefined,
 });

@@ -58,21 +58,24 @@ export async function sessionResponse(user: UserRecord, sid: string, refreshToke
   return { user: toUser(user), accessToken, refreshToken, tokenType: "Bearer", expiresIn };
 }
 
-/** Starts a session for an existing user (signin). */
+/** Starts a session for an existing user (signin), in one transaction with its `signin` event. */
 export async function startSession(user: UserRecord, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
   const { record, refreshToken } = newSession(user.userId, now, client);
-  await store.putSession(record);
+  await store.putSession(record, { userId: user.userId, type: "signin", at: now, sessionId: record.sid, ...client });
   return sessionResponse(user, record.sid, refreshToken);
 }
 
 /**
  * THE rule for whether a session of this user is live: refresh, the device
- * list and session revocation all ask here. Not ended, not expired, and not
- * older than the user's last "end every session". (A rule about the user, such
- * as a disabled account, belongs here too.)
+ * list and session revocation all ask here. Not ended, not expired, not older
+ * than the user's last "end every session", and the account not disabled.
  */
 export function isLive(session: Pick<SessionRecord, "createdAt" | "expiresAt" | "revokedAt">, user: UserRecord, now: number): boolean {
-  return isSessionOpen(session, now) && (user.sessionsRevokedAt === undefined || session.createdAt > user.sessionsRevokedAt);
+  return (
+    isSessionOpen(session, now) &&
+    (user.sessionsRevokedAt === undefined || session.createdAt > user.sessionsRevokedAt) &&
+    !user.disabled
+  );
 }
 
 /** The session a refresh token opens, if the token is its live one. */

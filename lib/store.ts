@@ -6,6 +6,8 @@
  *   EMAIL#<email>        uniqueness claim on the normalized email -> userId
  *   USERNAME#<lower>     uniqueness claim on the lower-cased username -> userId
  *   SIGNIN#<key>         failed-signin counter of one account (expires)
+ *   (USER# items also carry the keys of the sparse GSI byCreatedAt: see user-list-store.ts)
+ *   (TOKEN#<hash> one-time tokens: one-time-token-store.ts; MAILLIMIT#...: email-limit-store.ts)
  * sessions table (pk, GSI byUser on userId):
  *   SESSION#<sid>        one signed-in session with the SHA-256 of its live refresh token and of its
  *                        predecessor, the time of the last rotation (expires, may be revoked)
@@ -30,6 +32,7 @@ import { config } from "./config.js";
 import type { ClientInfo } from "./client-info.js";
 import { ConflictError, ServiceUnavailableError } from "./errors.js";
 import { auditEventPut, type AuditEvent } from "./events-store.js";
+import { userListKeys } from "./user-list-store.js";
 import { sessionPk, sidOfSessionPk } from "./session-item.js";
 import {
   conditionFailedAt,
@@ -49,6 +52,12 @@ export interface UserRecord {
   createdAt: string;
   /** Epoch ms: sessions created before this were ended by a password change or "sign out everywhere". */
   sessionsRevokedAt?: number;
+  /** Set (true) only while an admin has disabled the account; absent otherwise. */
+  disabled?: boolean;
+  emailVerified?: boolean;
+  /** SHA-256 of the live reset / verification token (one-time-token-store.ts); absent when none. */
+  resetTokenHash?: string;
+  verifyTokenHash?: string;
 }
 
 export interface SessionRecord {
@@ -88,16 +97,16 @@ const users = config.usersTable;
 const sessions = config.sessionsTable;
 const nowSeconds = (now: number) => Math.floor(now / 1000);
 
-const userKey = (userId: string) => ({ pk: `USER#${userId}` });
-const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
-const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}` });
-const signinKey = (key: string) => ({ pk: `SIGNIN#${key}` });
-const sessionKey = (sid: string) => ({ pk: sessionPk(sid) });
+export const userKey = (userId: string) => ({ pk: `USER#${userId}` });
+export const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
+export const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}` });
+export const signinKey = (key: string) => ({ pk: `SIGNIN#${key}` });
+export const sessionKey = (sid: string) => ({ pk: sessionPk(sid) });
 const refreshKey = (hash: string) => ({ pk: `REFRESH#${hash}` });
 
-function withoutKey<T>(item: Record<string, unknown> | undefined): T | undefined {
+export function withoutKey<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
-  const { pk: _pk, ...rest } = item;
+  const { pk: _pk, listPk: _listPk, listSk: _listSk, ...rest } = item;
   return rest as T;
 }
 
@@ -114,7 +123,7 @@ async function getItem(table: string, key: { pk: string }): Promise<Record<strin
  * rather than queued. Retrying with jitter lets the race settle so that the
  * losers see the winner's item and fail their condition instead.
  */
-async function transactWrite(items: NonNullable<TransactWriteCommand["input"]["TransactItems"]>): Promise<void> {
+export async function transactWrite(items: NonNullable<TransactWriteCommand["input"]["TransactItems"]>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await guarded(() => documentClient.send(new TransactWriteCommand({ TransactItems: items })));
@@ -142,8 +151,10 @@ function sessionPut(session: SessionRecord) {
   };
 }
 
-export async function putSession(session: SessionRecord): Promise<void> {
-  await guarded(() => documentClient.send(new PutCommand(sessionPut(session).Put)));
+/** Stores a new session; with `event`, in one transaction with the audit event that records it. */
+export async function putSession(session: SessionRecord, event?: AuditEvent): Promise<void> {
+  if (event) await transactWrite([sessionPut(session), auditEventPut(event)]);
+  else await guarded(() => documentClient.send(new PutCommand(sessionPut(session).Put)));
 }
 
 export async function getSession(sid: string): Promise<SessionRecord | undefined> {
@@ -307,9 +318,10 @@ export async function listSessionIds(userId: string): Promise<string[]> {
 
 /**
  * Creates the user, its uniqueness claims and its first session in one
- * transaction: either all exist afterwards or none does.
+ * transaction: either all exist afterwards or none does. Without a session
+ * when signup opens none (REQUIRE_VERIFIED_EMAIL).
  */
-export async function createUserWithSession(user: UserRecord, session: SessionRecord): Promise<void> {
+export async function createUserWithSession(user: UserRecord, session: SessionRecord | undefined, event?: AuditEvent): Promise<void> {
   const claims = [
     { ...emailKey(user.email), userId: user.userId },
     ...(user.username ? [{ ...usernameKey(user.username), userId: user.userId }] : []),
@@ -320,11 +332,12 @@ export async function createUserWithSession(user: UserRecord, session: SessionRe
       {
         Put: {
           TableName: users,
-          Item: { ...userKey(user.userId), ...user },
+          Item: { ...userKey(user.userId), ...user, ...userListKeys(user) },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      sessionPut(session),
+      ...(session ? [sessionPut(session)] : []),
+      ...(event ? [auditEventPut(event)] : []),
     ]);
   } catch (error) {
     if (isTransactionCanceled(error)) {
@@ -374,19 +387,20 @@ export async function setUserRoles(userId: string, roles: string[]): Promise<Use
   }
 }
 
-/** Stores a new password hash and marks every earlier session as ended. */
-export async function setPasswordHash(userId: string, passwordHash: string, now: number): Promise<void> {
-  await guarded(() =>
-    documentClient.send(
-      new UpdateCommand({
-        TableName: users,
-        Key: userKey(userId),
-        UpdateExpression: "SET passwordHash = :hash, sessionsRevokedAt = :now",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: { ":hash": passwordHash, ":now": now },
-      }),
-    ),
-  );
+/**
+ * Stores a new password hash and marks every earlier session as ended (with
+ * `event`, in one transaction with it); a pending reset token dies with the old password.
+ */
+export async function setPasswordHash(userId: string, passwordHash: string, now: number, event?: AuditEvent): Promise<void> {
+  const update = {
+    TableName: users,
+    Key: userKey(userId),
+    UpdateExpression: "SET passwordHash = :hash, sessionsRevokedAt = :now REMOVE resetTokenHash",
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeValues: { ":hash": passwordHash, ":now": now },
+  };
+  if (event) await transactWrite([{ Update: update }, auditEventPut(event)]);
+  else await guarded(() => documentClient.send(new UpdateCommand(update)));
 }
 
 /** Marks every session created until `now` as ended; with `event`, recorded in the same transaction. */
@@ -442,20 +456,19 @@ export async function addSigninFailure(key: string, now: number, windowSeconds: 
   }
 }
 
-export async function lockSignin(key: string, lockedUntil: number, windowSeconds: number): Promise<void> {
-  await guarded(() =>
-    documentClient.send(
-      new UpdateCommand({
-        TableName: users,
-        Key: signinKey(key),
-        UpdateExpression: "SET lockedUntil = :lockedUntil, expiresAt = :expiresAt",
-        ExpressionAttributeValues: {
-          ":lockedUntil": lockedUntil,
-          ":expiresAt": nowSeconds(lockedUntil) + windowSeconds,
-        },
-      }),
-    ),
-  );
+/** Locks signin of `key` until `lockedUntil`; with `event` (locked_out), in one transaction with it. */
+export async function lockSignin(key: string, lockedUntil: number, windowSeconds: number, event?: AuditEvent): Promise<void> {
+  const update = {
+    TableName: users,
+    Key: signinKey(key),
+    UpdateExpression: "SET lockedUntil = :lockedUntil, expiresAt = :expiresAt",
+    ExpressionAttributeValues: {
+      ":lockedUntil": lockedUntil,
+      ":expiresAt": nowSeconds(lockedUntil) + windowSeconds,
+    },
+  };
+  if (event) await transactWrite([{ Update: update }, auditEventPut(event)]);
+  else await guarded(() => documentClient.send(new UpdateCommand(update)));
 }
 
 export async function clearSigninFailures(key: string): Promise<void> {

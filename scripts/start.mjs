@@ -3,6 +3,7 @@
 //
 // Environment: PORT, CORS_ORIGINS, AUTH_DATA_DIR (default .data),
 // DYNAMODB_ENDPOINT (use a DynamoDB you run yourself instead of starting one),
+// MAIL_PORT (default 8005: the local SES engine every email lands in),
 // ISSUER_URL (default http://localhost:PORT), JWKS_MAX_AGE_SECONDS (default 30).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -10,12 +11,27 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tsImport } from "tsx/esm/api";
+import { createRequire } from "node:module";
 import { ensureTables, freePort, startDynamoDbLocal } from "./local-dynamodb.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const STAGE = "local";
 const port = process.env.PORT || "3000";
 const dataDir = resolve(root, process.env.AUTH_DATA_DIR || ".data");
+const mailPort = Number(process.env.MAIL_PORT || "8005");
+
+/**
+ * The local Amazon SES engine (aws-ses-v2-local): the real SESv2 SendEmail API
+ * on loopback, an inbox page at / and JSON at GET /store. Emails live in memory.
+ */
+async function startLocalSes(port) {
+  const startServer = createRequire(import.meta.url)("aws-ses-v2-local").default;
+  const server = await startServer({ host: "127.0.0.1", port });
+  return {
+    url: `http://localhost:${port}`,
+    stop: () => new Promise((done) => server.close(() => done())),
+  };
+}
 
 function log(message) {
   console.log(`[start] ${message}`);
@@ -39,6 +55,11 @@ async function main() {
     log(`DynamoDB Local on ${endpoint}, data in ${resolve(dataDir, "dynamodb")}`);
   }
   await ensureTables(endpoint, STAGE);
+  const ses = await startLocalSes(mailPort).catch((error) => {
+    throw new Error(`could not start the local SES engine on MAIL_PORT ${mailPort}: ${error.message}`);
+  });
+  log(`local SES engine on ${ses.url}: every email sent lands in its inbox, ${ses.url}/ (JSON: ${ses.url}/store)`);
+  const lambdaPort = process.env.OFFLINE_LAMBDA_PORT || String(await freePort());
   // Tells `npm run grant-role` where the running database is.
   const endpointFile = resolve(dataDir, "dynamodb-endpoint");
   writeFileSync(endpointFile, endpoint);
@@ -57,7 +78,10 @@ async function main() {
         ISSUER_URL: process.env.ISSUER_URL || `http://localhost:${port}`,
         JWKS_MAX_AGE_SECONDS: process.env.JWKS_MAX_AGE_SECONDS || String(keys.LOCAL_JWKS_MAX_AGE_SECONDS),
         SERVER_SECRET_FILE: serverSecretFile,
-        OFFLINE_LAMBDA_PORT: process.env.OFFLINE_LAMBDA_PORT || String(await freePort()),
+        OFFLINE_LAMBDA_PORT: lambdaPort,
+        // The functions send email to the local SES engine and queue mail jobs on offline's Lambda port.
+        SES_ENDPOINT: `http://127.0.0.1:${mailPort}`,
+        LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
         SLS_TELEMETRY_DISABLED: "1",
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -75,6 +99,7 @@ async function main() {
       // already gone
     }
     rmSync(endpointFile, { force: true });
+    await ses.stop();
     await dynamodb?.stop();
     process.exit(code);
   };
@@ -89,7 +114,7 @@ async function main() {
       buffered += chunk;
       if (!ready && /Server ready:/.test(buffered)) {
         ready = true;
-        console.log(`\nAuth API ready at http://localhost:${port}\n`);
+        console.log(`\nAuth API ready at http://localhost:${port}\nEmails: ${ses.url}/\n`);
       }
       if (buffered.length > 10_000) buffered = buffered.slice(-1000);
     });

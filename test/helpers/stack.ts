@@ -11,6 +11,10 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface Stack {
   baseUrl: string;
+  /** The stack's local SES engine: `GET <mailUrl>/store` lists every email sent. */
+  mailUrl: string;
+  /** Offline's Lambda API (the mailer's asynchronous invokes). */
+  lambdaUrl: string;
   dataDir: string;
   /** Everything the stack printed (for the log-scanning test). */
   output(): string;
@@ -28,6 +32,8 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "auth-e2e-"));
   const port = options.port ?? (await freePort());
+  const mailPort = await freePort();
+  const lambdaPort = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.mjs")], {
     cwd: root,
     env: {
@@ -37,7 +43,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       DYNAMODB_ENDPOINT: "",
       PORT: String(port),
       AUTH_DATA_DIR: dataDir,
-      OFFLINE_LAMBDA_PORT: String(await freePort()),
+      OFFLINE_LAMBDA_PORT: String(lambdaPort),
+      MAIL_PORT: String(mailPort),
       // Stacks run side by side: each builds its bundles in a folder of its own.
       ESBUILD_WORK_FOLDER: `.esbuild-test/${port}`,
       CORS_ORIGINS: "http://localhost:4040,https://app.example.com",
@@ -77,5 +84,5 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stop();
     throw error;
   });
-  return { baseUrl: `http://localhost:${port}`, dataDir, output: () => output, stop };
+  return { baseUrl: `http://localhost:${port}`, mailUrl: `http://localhost:${mailPort}`, lambdaUrl: `http://localhost:${lambdaPort}`, dataDir, output: () => output, stop };
 }

@@ -7,7 +7,7 @@ process.env.REFRESH_REUSE_GRACE_SECONDS = "0";
 const { signup } = await import("../../lib/accounts.js");
 const { config } = await import("../../lib/config.js");
 const { refreshSession } = await import("../../lib/sessions.js");
-const { isSessionActive } = await import("../../lib/session-check.js");
+const { isSessionActive } = await import("../helpers/session-live.js");
 
 const sidOf = (accessToken: string) => jwtPayload(accessToken).sid as string;
 
