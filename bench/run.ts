@@ -10,6 +10,7 @@ import { ensureTables, freePort, localClient, startDynamoDbLocal } from "../scri
 import { createRequire } from "node:module";
 import type { Server } from "node:http";
 import { startLambdaSink } from "../test/helpers/lambda-sink.js";
+import { ensureLocalKeys } from "../scripts/key-files.js";
 import { root } from "./bundle.js";
 
 export interface Section {
@@ -70,8 +71,7 @@ async function main(only: string[]) {
     await ensureTables(dynamodb.endpoint, "bench");
     process.stderr.write("bench: warming DynamoDB Local...\n");
     await warmUp(dynamodb.endpoint);
-    const secretFile = join(secretDir, "jwt-secret");
-    writeFileSync(secretFile, randomBytes(48).toString("base64url"));
+    const { signingKeysFile, publicKeysFile } = ensureLocalKeys(secretDir);
     // The server secret: refresh derives its rotation key from it (lib/server-secret.ts).
     const serverSecretFile = join(secretDir, "server-secret");
     writeFileSync(serverSecretFile, randomBytes(48).toString("base64url"));
@@ -81,7 +81,8 @@ async function main(only: string[]) {
       USERS_TABLE: "auth-api-bench-users",
       SESSIONS_TABLE: "auth-api-bench-sessions",
       EVENTS_TABLE: "auth-api-bench-events",
-      JWT_SECRET_FILE: secretFile,
+      SIGNING_KEYS_FILE: signingKeysFile,
+      PUBLIC_KEYS_FILE: publicKeysFile,
       SERVER_SECRET_FILE: serverSecretFile,
       BCRYPT_COST: process.env.BCRYPT_COST ?? "12", // the deployed default (serverless.yml params)
       LOG_LEVEL: "info",

@@ -12,11 +12,11 @@ import { ServiceUnavailableError } from "../lib/errors.js";
 import type { AuthorizerContext } from "../lib/http.js";
 import { logLine } from "../lib/log-line.js";
 import { checkSession } from "../lib/session-check.js";
-import { signingKey } from "../lib/signing-key.js";
 import { bearerToken, InvalidAccessTokenError, verifyAccessToken, type AccessTokenClaims } from "../lib/tokens.js";
+import { verificationKeys } from "../lib/verification-keys.js";
 
-// Start loading the key during init, where Lambda gives the extra CPU.
-signingKey().catch(() => undefined);
+// Start loading the public keys during init, where Lambda gives the extra CPU.
+verificationKeys().catch(() => undefined);
 
 class Rejected extends Error {}
 
@@ -50,7 +50,7 @@ async function sessionState(
 async function authorize(event: APIGatewayTokenAuthorizerEvent, requestId: string | undefined): Promise<APIGatewayAuthorizerResult> {
   const token = bearerToken(event.authorizationToken);
   if (!token) throw new Rejected("missing or malformed Authorization header");
-  const claims = verifyAccessToken(await signingKey(), token);
+  const claims = verifyAccessToken((await verificationKeys()).byKid, token);
   const { session, roles } = await sessionState(claims, requestId);
   const context: AuthorizerContext = { userId: claims.userId, roles: roles.join(","), sid: claims.sid, session };
   return {

@@ -20,6 +20,8 @@ export interface AwsJsonCall {
   body: unknown;
   /** Where to send it instead of the regional endpoint (DynamoDB Local). */
   endpoint?: string;
+  /** Signing credentials other than the Lambda role's in the environment (scripts run by an operator). */
+  credentials?: aws4.Credentials;
 }
 
 /** The service answered with an error that retrying will not fix (e.g. AccessDenied, ValidationException). */
@@ -93,7 +95,7 @@ async function attempt<T>(call: AwsJsonCall): Promise<T> {
       body: JSON.stringify(call.body),
       headers: { "Content-Type": `application/x-amz-json-${call.jsonVersion}`, "X-Amz-Target": call.target },
     },
-    credentials(Boolean(call.endpoint)),
+    call.credentials ?? credentials(Boolean(call.endpoint)),
   ) as aws4.Request & { headers: Record<string, string>; body: string };
   const { status, text } = await send(url, request);
   if (status === 200) return JSON.parse(text) as T;

@@ -1,6 +1,6 @@
 /**
  * Configuration read once from the environment at cold start. Every value has
- * a safe default except the table names and the signing secret, which the
+ * a safe default except the table names and the token keys, which the
  * deployment (serverless.yml) or `npm start` provides.
  */
 const env = process.env;
@@ -28,10 +28,15 @@ export const config = Object.freeze({
   auditEventTtlDays: positiveInt("AUDIT_EVENT_TTL_DAYS", 90),
   /** Set locally to DynamoDB Local's URL; unset in AWS. */
   dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
-  issuer: env.JWT_ISSUER || "lambda-auth-api",
+  /** The API's base URL (`iss`): serverless.yml builds it from the REST API id unless ISSUER_URL names a custom domain. */
+  issuer: (env.ISSUER_URL || "http://localhost:3000").replace(/\/+$/, ""),
   audience: env.JWT_AUDIENCE || "lambda-auth-api",
   accessTokenTtlSeconds: positiveInt("ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
   refreshTokenTtlSeconds: positiveInt("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 60 * 60),
+  /** How long a container keeps a key set before re-reading it (how soon it learns of a rotation). */
+  keySetReloadSeconds: positiveInt("KEY_SET_RELOAD_SECONDS", 300),
+  /** Cache-Control max-age of the JWK Set and discovery document; at most an hour (the contract). */
+  jwksMaxAgeSeconds: Math.min(positiveInt("JWKS_MAX_AGE_SECONDS", 600), 3600),
   /**
    * How long the refresh token rotated away last still refreshes (to the same
    * next token) instead of counting as reuse: concurrent tabs, lost responses.

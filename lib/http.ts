@@ -70,6 +70,19 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return { statusCode, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
 }
 
+/**
+ * A public document any origin may read and caches may keep for `maxAgeSeconds`
+ * (JWK Set, discovery). Its headers win over SECURITY_HEADERS' `no-store` and
+ * over the configured CORS origins: response headers are applied last.
+ */
+export function publicDocument(body: unknown, maxAgeSeconds: number): APIGatewayProxyResult {
+  return {
+    statusCode: 200,
+    headers: { "Content-Type": "application/json", "Cache-Control": `public, max-age=${maxAgeSeconds}`, "Access-Control-Allow-Origin": "*" },
+    body: JSON.stringify(body),
+  };
+}
+
 export function noContent(): APIGatewayProxyResult {
   return { statusCode: 204, headers: {}, body: "" };
 }

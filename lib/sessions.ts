@@ -12,7 +12,7 @@ import { logger } from "./logger.js";
 import { decideRefresh, nextRefreshToken } from "./refresh-rotation.js";
 import { serverKey } from "./server-secret.js";
 import { isSessionOpen } from "./session-item.js";
-import { signingKey } from "./signing-key.js";
+import { signingKey } from "./signing-keys.js";
 import * as store from "./store.js";
 import type { SessionRecord, SessionSummary, UserRecord } from "./store.js";
 import { hashRefreshToken, issueAccessToken, newRefreshToken, refreshTokenSid } from "./tokens.js";

@@ -1,9 +1,11 @@
-import { randomBytes, randomUUID, createHash, createSecretKey, type KeyObject } from "node:crypto";
+import { randomBytes, randomUUID, createHash, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { config } from "./config.js";
+import { SIGNING_ALGORITHM } from "./key-set.js";
+import type { SigningKey } from "./signing-keys.js";
 
-/** The one algorithm we sign and accept; pinned so that a token cannot choose its own. */
-export const ACCESS_TOKEN_ALGORITHM = "HS256";
+/** The one algorithm we sign and accept; pinned on both sides so that a token cannot choose its own. */
+export const ACCESS_TOKEN_ALGORITHM = SIGNING_ALGORITHM;
 export const ACCESS_TOKEN_TYPE = "at+jwt";
 
 export interface AccessTokenClaims {
@@ -16,20 +18,11 @@ export class InvalidAccessTokenError extends Error {
   override name = "InvalidAccessTokenError";
 }
 
-/**
- * Builds the key object once. jsonwebtoken re-imports a string secret on every
- * call, which costs ~30x more than reusing a KeyObject.
- */
-export function signingKeyFromSecret(secret: string): KeyObject {
-  const bytes = Buffer.from(secret, "utf8");
-  if (bytes.length < 32) throw new Error("The token signing secret must be at least 32 bytes");
-  return createSecretKey(bytes);
-}
-
-export function issueAccessToken(key: KeyObject, claims: AccessTokenClaims): { accessToken: string; expiresIn: number } {
-  const accessToken = jwt.sign({ roles: claims.roles, sid: claims.sid }, key, {
+/** Signs with the private KeyObject built once per container (jsonwebtoken would re-import a PEM per call). */
+export function issueAccessToken(signing: SigningKey, claims: AccessTokenClaims): { accessToken: string; expiresIn: number } {
+  const accessToken = jwt.sign({ roles: claims.roles, sid: claims.sid }, signing.key, {
     algorithm: ACCESS_TOKEN_ALGORITHM,
-    header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+    header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: signing.kid },
     subject: claims.userId,
     issuer: config.issuer,
     audience: config.audience,
@@ -40,10 +33,30 @@ export function issueAccessToken(key: KeyObject, claims: AccessTokenClaims): { a
 }
 
 /**
- * Verifies signature, algorithm, typ, iss, aud, exp and nbf, and that the
+ * The published key the token's header names. Only `kid` is read from the
+ * header: `jku`, `x5u`, `jwk` and the like are ignored, as a key a token
+ * brings along proves nothing.
+ */
+function keyFor(keys: ReadonlyMap<string, KeyObject>, token: string): KeyObject {
+  let header: { alg?: unknown; kid?: unknown };
+  try {
+    header = JSON.parse(Buffer.from(token.slice(0, token.indexOf(".")), "base64url").toString("utf8"));
+  } catch {
+    throw new InvalidAccessTokenError("malformed header");
+  }
+  if (header?.alg !== ACCESS_TOKEN_ALGORITHM) throw new InvalidAccessTokenError("wrong alg");
+  const key = typeof header.kid === "string" ? keys.get(header.kid) : undefined;
+  if (!key) throw new InvalidAccessTokenError("unknown kid");
+  return key;
+}
+
+/**
+ * Verifies signature (by the published key its `kid` names), algorithm, typ,
+ * iss, aud, exp and nbf, and that the
  * claims we rely on are present and well-typed. Throws InvalidAccessTokenError.
  */
-export function verifyAccessToken(key: KeyObject, token: string): AccessTokenClaims {
+export function verifyAccessToken(keys: ReadonlyMap<string, KeyObject>, token: string): AccessTokenClaims {
+  const key = keyFor(keys, token);
   let decoded: jwt.Jwt;
   try {
     decoded = jwt.verify(token, key, {

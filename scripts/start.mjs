@@ -3,12 +3,14 @@
 //
 // Environment: PORT, CORS_ORIGINS, AUTH_DATA_DIR (default .data),
 // DYNAMODB_ENDPOINT (use a DynamoDB you run yourself instead of starting one),
-// MAIL_PORT (default 8005: the local SES engine every email lands in).
+// MAIL_PORT (default 8005: the local SES engine every email lands in),
+// ISSUER_URL (default http://localhost:PORT), JWKS_MAX_AGE_SECONDS (default 30).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tsImport } from "tsx/esm/api";
 import { createRequire } from "node:module";
 import { ensureTables, freePort, startDynamoDbLocal } from "./local-dynamodb.mjs";
 
@@ -37,9 +39,10 @@ function log(message) {
 
 async function main() {
   mkdirSync(dataDir, { recursive: true });
-  // The local signing secret: generated once, kept with the data so tokens survive a restart.
-  const secretFile = resolve(dataDir, "jwt-secret");
-  if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(48).toString("base64url"), { mode: 0o600 });
+  // The token signing keys: the first one made on first start, kept with the data so tokens
+  // survive a restart; `npm run rotate-keys` rotates them (scripts/key-files.ts, TypeScript via tsx).
+  const keys = await tsImport("./key-files.ts", import.meta.url);
+  const { signingKeysFile, publicKeysFile } = keys.ensureLocalKeys(dataDir);
   // The server secret (refresh-token rotation, list cursors): generated once, kept with the data.
   const serverSecretFile = resolve(dataDir, "server-secret");
   if (!existsSync(serverSecretFile)) writeFileSync(serverSecretFile, randomBytes(48).toString("base64url"), { mode: 0o600 });
@@ -70,7 +73,10 @@ async function main() {
         ...process.env,
         PORT: port,
         DYNAMODB_ENDPOINT: endpoint,
-        JWT_SECRET_FILE: secretFile,
+        SIGNING_KEYS_FILE: signingKeysFile,
+        PUBLIC_KEYS_FILE: publicKeysFile,
+        ISSUER_URL: process.env.ISSUER_URL || `http://localhost:${port}`,
+        JWKS_MAX_AGE_SECONDS: process.env.JWKS_MAX_AGE_SECONDS || String(keys.LOCAL_JWKS_MAX_AGE_SECONDS),
         SERVER_SECRET_FILE: serverSecretFile,
         OFFLINE_LAMBDA_PORT: lambdaPort,
         // The functions send email to the local SES engine and queue mail jobs on offline's Lambda port.

@@ -1,13 +1,14 @@
 // The HTTP contract (../shared/CONTRACT.md) driven over HTTP through
 // serverless offline, the real authorizer and DynamoDB Local.
 import { execFile } from "node:child_process";
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, type Client, type Reply } from "../helpers/client.js";
 import { PASSWORD, jwtHeader, jwtPayload, uniqueEmail, uniqueUsername } from "../helpers/fixtures.js";
-import { attacksOn, forgeToken } from "../helpers/forge.js";
+import { attacksOn, forgeToken, publishedKeyOf } from "../helpers/forge.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 
 let stack: Stack;
@@ -66,7 +67,7 @@ describe("signup", () => {
     expect(Buffer.from(refreshToken, "base64url").length).toBeGreaterThanOrEqual(32);
     expect(reply.text).not.toMatch(/password|\$2[aby]\$/i);
 
-    expect(jwtHeader(accessToken)).toMatchObject({ alg: "HS256", typ: "at+jwt" });
+    expect(jwtHeader(accessToken)).toEqual({ alg: "RS256", typ: "at+jwt", kid: expect.any(String) });
     const claims = jwtPayload(accessToken);
     expect(claims).toMatchObject({ sub: user.id, roles: ["user"] });
     for (const claim of ["sid", "iss", "aud", "iat", "exp", "jti"]) expect(claims[claim]).toBeDefined();
@@ -203,9 +204,9 @@ describe("bearer routes and the authorizer", () => {
     }
   });
 
-  it("answers 401 to JWT attacks: alg none, another key, tampered payload, stripped signature", async () => {
+  it("answers 401 to JWT attacks: alg none, algorithm confusion, PS256, another key under our kid, unknown kid, jku/x5u, tampered payload, stripped signature", async () => {
     const { accessToken } = await signupUser();
-    for (const [attack, token] of Object.entries(attacksOn(accessToken))) {
+    for (const [attack, token] of Object.entries(attacksOn(accessToken, publishedKeyOf(accessToken, join(stack.dataDir, "public-keys.json"))))) {
       for (const path of ["/users/me", "/messages/protected", "/messages/admin"]) {
         const reply = await api.get(path, { token });
         expect(reply.status, `${attack} on ${path}`).toBe(401);
@@ -224,10 +225,12 @@ describe("bearer routes and the authorizer", () => {
   it("answers 401 to an expired token signed with the real key", async () => {
     const { accessToken } = await signupUser();
     const claims = jwtPayload(accessToken);
-    const secret = readFileSync(join(stack.dataDir, "jwt-secret"), "utf8");
+    const [signing] = JSON.parse(readFileSync(join(stack.dataDir, "signing-keys.json"), "utf8")).keys;
+    const key = { rsa: createPrivateKey({ key: signing.jwk, format: "jwk" }) };
+    const header = jwtHeader(accessToken);
     const now = Math.floor(Date.now() / 1000);
-    const expired = forgeToken({ alg: "HS256", typ: "at+jwt" }, { ...claims, iat: now - 1000, exp: now - 100 }, secret);
-    const fresh = forgeToken({ alg: "HS256", typ: "at+jwt" }, { ...claims, iat: now, exp: now + 100 }, secret);
+    const expired = forgeToken(header, { ...claims, iat: now - 1000, exp: now - 100 }, key);
+    const fresh = forgeToken(header, { ...claims, iat: now, exp: now + 100 }, key);
     expect((await api.get("/users/me", { token: fresh })).status).toBe(200); // the same forging is accepted when valid
     expect((await api.get("/users/me", { token: expired })).status).toBe(401);
   });

@@ -2,7 +2,8 @@
 import { inject } from "vitest";
 
 process.env.DYNAMODB_ENDPOINT = inject("dynamodbEndpoint");
-process.env.JWT_SECRET_FILE = inject("jwtSecretFile");
+process.env.SIGNING_KEYS_FILE = inject("signingKeysFile");
+process.env.PUBLIC_KEYS_FILE = inject("publicKeysFile");
 process.env.SERVER_SECRET_FILE = inject("serverSecretFile");
 process.env.USERS_TABLE = "auth-api-test-users";
 process.env.SESSIONS_TABLE = "auth-api-test-sessions";

@@ -7,13 +7,15 @@ import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import { createRequire } from "node:module";
 import type { Server } from "node:http";
+import { ensureLocalKeys } from "../../scripts/key-files.js";
 import { ensureTables, freePort, startDynamoDbLocal } from "../../scripts/local-dynamodb.mjs";
 import { startLambdaSink } from "./lambda-sink.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     dynamodbEndpoint: string;
-    jwtSecretFile: string;
+    signingKeysFile: string;
+    publicKeysFile: string;
     serverSecretFile: string;
     /** The local SES engine (aws-ses-v2-local) the in-process mailer sends to. */
     mailUrl: string;
@@ -26,12 +28,12 @@ export default async function setup(project: TestProject) {
   const dynamodb = await startDynamoDbLocal({ dataDir: null });
   await ensureTables(dynamodb.endpoint, "test");
   const secretDir = mkdtempSync(join(tmpdir(), "auth-test-"));
-  const secretFile = join(secretDir, "jwt-secret");
-  writeFileSync(secretFile, randomBytes(48).toString("base64url"));
+  const { signingKeysFile, publicKeysFile } = ensureLocalKeys(secretDir);
   const serverSecretFile = join(secretDir, "server-secret");
   writeFileSync(serverSecretFile, randomBytes(48).toString("base64url"));
   project.provide("dynamodbEndpoint", dynamodb.endpoint);
-  project.provide("jwtSecretFile", secretFile);
+  project.provide("signingKeysFile", signingKeysFile);
+  project.provide("publicKeysFile", publicKeysFile);
   project.provide("serverSecretFile", serverSecretFile);
   const mailPort = await freePort();
   const startSes = createRequire(import.meta.url)("aws-ses-v2-local").default as (c: { host: string; port: number }) => Promise<Server>;

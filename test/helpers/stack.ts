@@ -24,12 +24,14 @@ export interface Stack {
 
 export interface StackOptions {
   dataDir?: string;
+  /** The port to serve on (default: a free one); a restart keeps it, as tokens name it in `iss`. */
+  port?: number;
   env?: Record<string, string>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "auth-e2e-"));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const mailPort = await freePort();
   const lambdaPort = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.mjs")], {

@@ -5,7 +5,7 @@ import { signup } from "../../lib/accounts.js";
 import { endSession } from "../../lib/sessions.js";
 import { freePort } from "../../scripts/local-dynamodb.mjs";
 import { PASSWORD, jwtPayload, uniqueEmail } from "../helpers/fixtures.js";
-import { attacksOn } from "../helpers/forge.js";
+import { attacksOn, publishedKeyOf } from "../helpers/forge.js";
 
 const methodArn = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/users/me";
 const call = (authorizationToken: string, arn = methodArn) =>
@@ -31,8 +31,9 @@ describe("authorizer", () => {
 
   it("answers exactly 'Unauthorized' for missing, malformed and attacked tokens", async () => {
     const { accessToken } = await signup({ email: uniqueEmail(), password: PASSWORD });
-    const headers = ["", "Bearer", "Basic abc", accessToken, ...Object.values(attacksOn(accessToken)).map((t) => `Bearer ${t}`)];
-    for (const header of headers) await expect(call(header)).rejects.toThrow(/^Unauthorized$/);
+    const attacks = attacksOn(accessToken, publishedKeyOf(accessToken, process.env.PUBLIC_KEYS_FILE!));
+    for (const header of ["", "Bearer", "Basic abc", accessToken]) await expect(call(header)).rejects.toThrow(/^Unauthorized$/);
+    for (const [attack, token] of Object.entries(attacks)) await expect(call(`Bearer ${token}`), attack).rejects.toThrow(/^Unauthorized$/);
   });
 
   it("answers 'Unauthorized' for a valid token of an ended session", async () => {

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { AwsCallError, awsJson } from "../../lib/aws-json.js";
 import { ServiceUnavailableError } from "../../lib/errors.js";
+import { rotate } from "../../lib/key-set.js";
 
 interface Received {
   headers: IncomingMessage["headers"];
@@ -52,7 +53,7 @@ const getParameter = () =>
     service: "ssm",
     target: "AmazonSSM.GetParameter",
     jsonVersion: "1.1",
-    body: { Name: "/auth-api/prod/jwt-secret", WithDecryption: true },
+    body: { Name: "/auth-api/prod/signing-keys", WithDecryption: true },
   });
 
 describe("signed AWS JSON calls (against a stand-in SSM endpoint)", () => {
@@ -61,7 +62,7 @@ describe("signed AWS JSON calls (against a stand-in SSM endpoint)", () => {
     const [{ headers, body }] = received as [Received];
     expect(headers["x-amz-target"]).toBe("AmazonSSM.GetParameter");
     expect(headers["content-type"]).toBe("application/x-amz-json-1.1");
-    expect(JSON.parse(body)).toEqual({ Name: "/auth-api/prod/jwt-secret", WithDecryption: true });
+    expect(JSON.parse(body)).toEqual({ Name: "/auth-api/prod/signing-keys", WithDecryption: true });
     expect(headers["x-amz-security-token"]).toBe("session-token");
     expect(headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/ssm\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-target[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
@@ -101,19 +102,29 @@ describe("signed AWS JSON calls (against a stand-in SSM endpoint)", () => {
     expect(received).toHaveLength(1);
   });
 
-  it("loads the signing key from the SecureString named by JWT_SECRET_PARAMETER, once", async () => {
-    vi.stubEnv("JWT_SECRET_PARAMETER", "/auth-api/prod/jwt-secret");
+  it("loads the public key set from PUBLIC_KEYS_PARAMETER once per reload interval, and keeps the last good set when a re-read fails", async () => {
+    const set = rotate({ keys: [] }, { keys: [] }, 0, { activationDelaySeconds: 1, accessTokenTtlSeconds: 1, clockSkewSeconds: 0 }).publicSet;
+    vi.stubEnv("PUBLIC_KEYS_PARAMETER", "/auth-api/prod/public-keys");
+    vi.stubEnv("KEY_SET_RELOAD_SECONDS", "1");
     vi.resetModules();
     try {
-      const { signingKey } = await import("../../lib/signing-key.js");
-      const [first, second] = [await signingKey(), await signingKey()];
+      const { verificationKeys } = await import("../../lib/verification-keys.js");
+      answers = [{ status: 200, body: { Parameter: { Value: JSON.stringify(set) } } }];
+      const [first, second] = [await verificationKeys(), await verificationKeys()];
       expect(first).toBe(second);
-      expect(first.export().toString()).toBe("x".repeat(48));
+      expect([...first.byKid.keys()]).toEqual([set.keys[0]!.kid]);
       expect(received).toHaveLength(1);
-      expect(JSON.parse(received[0]!.body)).toEqual({ Name: "/auth-api/prod/jwt-secret", WithDecryption: true });
+      expect(JSON.parse(received[0]!.body)).toEqual({ Name: "/auth-api/prod/public-keys", WithDecryption: true });
+
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      answers = [{ status: 400, body: { __type: "com.amazonaws.ssm#AccessDeniedException", message: "not allowed" } }];
+      expect(await verificationKeys()).toBe(first);
+      expect(received).toHaveLength(2);
     } finally {
-      vi.stubEnv("JWT_SECRET_PARAMETER", "");
+      vi.stubEnv("PUBLIC_KEYS_PARAMETER", "");
+      vi.stubEnv("KEY_SET_RELOAD_SECONDS", "");
       vi.resetModules();
     }
   });
+
 });

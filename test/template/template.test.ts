@@ -28,6 +28,10 @@ const dataStatements = (fnName: string) =>
   statementsOf(fnName).filter((s) => [s.Action].flat().some((a: string) => !a.startsWith("logs:")));
 const actions = (fnName: string) => dataStatements(fnName).flatMap((s) => [s.Action].flat()).sort();
 
+const ssmArn = (name: string) => ({
+  "Fn::Join": ["", ["arn:aws:ssm:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":parameter", `/auth-api/prod/${name}`]],
+});
+
 let out: string;
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -57,6 +61,10 @@ describe("the packaged template", () => {
     }
     // The authorizer: one BatchGetItem of a few named attributes, never a password hash (see the test below).
     expect(actions("authorizer")).toEqual(["dynamodb:BatchGetItem", "dynamodb:BatchGetItem", "ssm:GetParameter"]);
+    // It reads the public key set only (see "lets only the functions that issue tokens read the private key set").
+    expect(dataStatements("authorizer").filter((s) => [s.Action].flat().includes("ssm:GetParameter"))).toEqual([
+      { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: ssmArn("public-keys") },
+    ]);
     for (const message of ["publicMessage", "protectedMessage", "moderatorMessage", "adminMessage"]) {
       expect(dataStatements(message)).toEqual([]);
     }
@@ -188,6 +196,7 @@ describe("the packaged template", () => {
     const methods = ofType("AWS::ApiGateway::Method").filter(([, m]) => m.Properties.HttpMethod !== "OPTIONS");
     const publicRoutes = [
       "ApiGatewayMethodAuthSignupPost", "ApiGatewayMethodAuthSigninPost", "ApiGatewayMethodAuthRefreshPost", "ApiGatewayMethodMessagesPublicGet",
+      "ApiGatewayMethodWellDashknownJwksjsonGet", "ApiGatewayMethodWellDashknownOpenidDashconfigurationGet",
       "ApiGatewayMethodAuthPasswordForgotPost", "ApiGatewayMethodAuthPasswordResetPost", "ApiGatewayMethodAuthEmailVerifyPost",
     ];
     expect(methods).toHaveLength(HTTP_ROUTES.length);
@@ -239,15 +248,46 @@ describe("the packaged template", () => {
     }
   });
 
-  it("reads the signing secret from SSM at run time: no secret in the template or the environment", () => {
+  it("reads the token keys from SSM at run time: no key in the template or the environment", () => {
     for (const [, f] of ofType("AWS::Lambda::Function")) {
       const env = f.Properties.Environment.Variables;
-      expect(env.JWT_SECRET_PARAMETER).toBe("/auth-api/prod/jwt-secret");
-      expect(env.JWT_SECRET_FILE).toBe("");
+      expect(env.SIGNING_KEYS_PARAMETER).toBe("/auth-api/prod/signing-keys");
+      expect(env.PUBLIC_KEYS_PARAMETER).toBe("/auth-api/prod/public-keys");
+      expect(env.SIGNING_KEYS_FILE).toBe("");
+      expect(env.PUBLIC_KEYS_FILE).toBe("");
       expect(env.DYNAMODB_ENDPOINT).toBe("");
+      expect(env).not.toHaveProperty("JWT_SECRET_PARAMETER");
       expect(Object.keys(env).filter((k) => /SECRET$|KEY$|PASSWORD/.test(k))).toEqual([]);
     }
-    expect(JSON.stringify(resources)).not.toMatch(/jwt-secret"?\s*:\s*"[A-Za-z0-9_-]{32,}/);
+    expect(JSON.stringify(resources)).not.toMatch(/"(d|p|q|dp|dq|qi)"\s*:\s*"[A-Za-z0-9_-]{32,}/);
+  });
+
+  it("lets only the functions that issue tokens read the private key set; the authorizer and the JWK Set read the public one only", () => {
+    const parametersReadBy = (fnName: string) =>
+      dataStatements(fnName)
+        .filter((s) => [s.Action].flat().includes("ssm:GetParameter"))
+        .flatMap((s) => [s.Resource].flat());
+    const functions = ofType("AWS::Lambda::Function").map(([id]) => id.replace(/LambdaFunction$/, "")).map((id) => id[0]!.toLowerCase() + id.slice(1));
+    const readers = (parameter: string) =>
+      functions.filter((name) => parametersReadBy(name).some((arn) => JSON.stringify(arn) === JSON.stringify(ssmArn(parameter)))).sort();
+    expect(readers("signing-keys")).toEqual(["refresh", "signin", "signup"]);
+    expect(readers("public-keys")).toEqual(["authorizer", "jwks"]);
+    for (const name of ["authorizer", "jwks", "openidConfiguration"]) {
+      expect(JSON.stringify(statementsOf(name)), name).not.toContain("signing-keys");
+      expect(actions(name), name).not.toContain("kms:Decrypt");
+    }
+    // No wildcard over the parameters that could reach the private set.
+    for (const [, role] of ofType("AWS::IAM::Role")) {
+      expect(JSON.stringify(role.Properties.Policies)).not.toMatch(/parameter\/auth-api\/prod\/\*|parameter\/\*/);
+    }
+  });
+
+  it("names the API's own base URL as the issuer (built from the REST API id, region and stage)", () => {
+    for (const [, f] of ofType("AWS::Lambda::Function")) {
+      expect(f.Properties.Environment.Variables.ISSUER_URL).toEqual({
+        "Fn::Join": ["", ["https://", { Ref: "ApiGatewayRestApi" }, ".execute-api.", { Ref: "AWS::Region" }, ".amazonaws.com/", "prod"]],
+      });
+    }
   });
 
   it("retains logs for a bounded time and runs nodejs22.x on arm64", () => {
@@ -325,4 +365,22 @@ describe("the packaged template", () => {
       expect(batchReaders).toEqual(["authorizer", "listSessions"]);
     });
   });
+});
+
+describe("a stage on a custom domain", () => {
+  it("names ISSUER_URL as the issuer when it is set at deploy", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "auth-package-issuer-"));
+    try {
+      await promisify(execFile)(process.execPath, [join(root, "node_modules/serverless/bin/serverless.js"), "package", "--stage", "prod", "--package", dir], {
+        cwd: root,
+        env: { ...process.env, ISSUER_URL: "https://auth.example.com", SLS_TELEMETRY_DISABLED: "1" },
+      });
+      const custom: Record<string, Resource> = JSON.parse(readFileSync(join(dir, "cloudformation-template-update-stack.json"), "utf8")).Resources;
+      const functions = Object.values(custom).filter((r) => r.Type === "AWS::Lambda::Function");
+      expect(functions.length).toBeGreaterThan(0);
+      for (const f of functions) expect(f.Properties.Environment.Variables.ISSUER_URL).toBe("https://auth.example.com");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -1,76 +1,92 @@
-import { randomBytes } from "node:crypto";
+import { createPrivateKey, createPublicKey } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
 import { config } from "../../lib/config.js";
+import { generateSigningKey, publicJwk } from "../../lib/key-set.js";
 import {
   bearerToken,
   hashRefreshToken,
   issueAccessToken,
   newRefreshToken,
   refreshTokenSid,
-  signingKeyFromSecret,
   verifyAccessToken,
 } from "../../lib/tokens.js";
 import { jwtHeader, jwtPayload } from "../helpers/fixtures.js";
 import { attacksOn, forgeToken } from "../helpers/forge.js";
 
-const secret = randomBytes(48).toString("base64url");
-const key = signingKeyFromSecret(secret);
+const stored = generateSigningKey(0);
+const published = publicJwk(stored.jwk, stored.kid);
+const signing = { kid: stored.kid, key: createPrivateKey({ key: stored.jwk, format: "jwk" }) };
+const keys = new Map([[stored.kid, createPublicKey({ key: published, format: "jwk" })]]);
 const claims = { userId: "3f0c8a3e-1111-4222-8333-444455556666", roles: ["user"], sid: "sid-1" };
 const now = () => Math.floor(Date.now() / 1000);
 const standard = { iss: config.issuer, aud: config.audience, sub: claims.userId, sid: "sid-1", roles: ["user"], jti: "j" };
+const rs256 = { alg: "RS256", typ: "at+jwt", kid: stored.kid };
+const ours = { rsa: signing.key };
 
 describe("access tokens", () => {
-  it("carry sub, roles, sid, iss, aud, iat, exp, jti and typ at+jwt, and verify back to the claims", () => {
-    const { accessToken, expiresIn } = issueAccessToken(key, claims);
+  it("are RS256 with the signing key's kid and typ at+jwt, carry sub, roles, sid, iss, aud, iat, exp, jti, and verify back to the claims", () => {
+    const { accessToken, expiresIn } = issueAccessToken(signing, claims);
     expect(expiresIn).toBe(900);
-    expect(jwtHeader(accessToken)).toEqual({ alg: "HS256", typ: "at+jwt" });
+    expect(jwtHeader(accessToken)).toEqual({ alg: "RS256", typ: "at+jwt", kid: stored.kid });
     const payload = jwtPayload(accessToken);
     expect(Object.keys(payload).sort()).toEqual(["aud", "exp", "iat", "iss", "jti", "roles", "sid", "sub"]);
     expect(payload.exp).toBe((payload.iat as number) + 900);
-    expect(verifyAccessToken(key, accessToken)).toEqual(claims);
+    expect(payload.iss).toBe(config.issuer);
+    expect(verifyAccessToken(keys, accessToken)).toEqual(claims);
   });
 
   it("get a fresh jti each time", () => {
-    expect(jwtPayload(issueAccessToken(key, claims).accessToken).jti).not.toBe(
-      jwtPayload(issueAccessToken(key, claims).accessToken).jti,
+    expect(jwtPayload(issueAccessToken(signing, claims).accessToken).jti).not.toBe(
+      jwtPayload(issueAccessToken(signing, claims).accessToken).jti,
     );
   });
 
-  const valid = issueAccessToken(key, claims).accessToken;
-  for (const [attack, token] of Object.entries(attacksOn(valid))) {
+  it("verify by the key their kid names among several published keys", () => {
+    const other = generateSigningKey(0);
+    const both = new Map([...keys, [other.kid, createPublicKey({ key: publicJwk(other.jwk, other.kid), format: "jwk" })]]);
+    const byOther = issueAccessToken({ kid: other.kid, key: createPrivateKey({ key: other.jwk, format: "jwk" }) }, claims).accessToken;
+    expect(verifyAccessToken(both, byOther)).toEqual(claims);
+    expect(verifyAccessToken(both, issueAccessToken(signing, claims).accessToken)).toEqual(claims);
+    // The other key's token does not verify once its key is no longer published.
+    expect(() => verifyAccessToken(keys, byOther)).toThrow(expect.objectContaining({ name: "InvalidAccessTokenError" }));
+  });
+
+  const valid = issueAccessToken(signing, claims).accessToken;
+  for (const [attack, token] of Object.entries(attacksOn(valid, published))) {
     it(`reject an attack: ${attack}`, () => {
-      expect(() => verifyAccessToken(key, token)).toThrow(expect.objectContaining({ name: "InvalidAccessTokenError" }));
+      expect(() => verifyAccessToken(keys, token)).toThrow(expect.objectContaining({ name: "InvalidAccessTokenError" }));
     });
   }
 
   const rejected: Record<string, [Record<string, unknown>, Record<string, unknown>]> = {
-    "expired": [{ alg: "HS256", typ: "at+jwt" }, { ...standard, iat: now() - 120, exp: now() - 60 }],
-    "not yet valid (nbf)": [{ alg: "HS256", typ: "at+jwt" }, { ...standard, iat: now(), exp: now() + 600, nbf: now() + 300 }],
-    "wrong typ": [{ alg: "HS256", typ: "JWT" }, { ...standard, iat: now(), exp: now() + 600 }],
-    "no typ": [{ alg: "HS256" }, { ...standard, iat: now(), exp: now() + 600 }],
-    "wrong issuer": [{ alg: "HS256", typ: "at+jwt" }, { ...standard, iss: "someone-else", iat: now(), exp: now() + 600 }],
-    "wrong audience": [{ alg: "HS256", typ: "at+jwt" }, { ...standard, aud: "another-api", iat: now(), exp: now() + 600 }],
-    "no exp": [{ alg: "HS256", typ: "at+jwt" }, { ...standard, iat: now() }],
-    "no sid": [{ alg: "HS256", typ: "at+jwt" }, { ...standard, sid: undefined, iat: now(), exp: now() + 600 }],
-    "roles not an array": [{ alg: "HS256", typ: "at+jwt" }, { ...standard, roles: "admin", iat: now(), exp: now() + 600 }],
+    "expired": [rs256, { ...standard, iat: now() - 120, exp: now() - 60 }],
+    "not yet valid (nbf)": [rs256, { ...standard, iat: now(), exp: now() + 600, nbf: now() + 300 }],
+    "wrong typ": [{ ...rs256, typ: "JWT" }, { ...standard, iat: now(), exp: now() + 600 }],
+    "no typ": [{ alg: "RS256", kid: stored.kid }, { ...standard, iat: now(), exp: now() + 600 }],
+    "wrong issuer": [rs256, { ...standard, iss: "https://someone-else.example", iat: now(), exp: now() + 600 }],
+    "wrong audience": [rs256, { ...standard, aud: "another-api", iat: now(), exp: now() + 600 }],
+    "no exp": [rs256, { ...standard, iat: now() }],
+    "no sid": [rs256, { ...standard, sid: undefined, iat: now(), exp: now() + 600 }],
+    "roles not an array": [rs256, { ...standard, roles: "admin", iat: now(), exp: now() + 600 }],
   };
   for (const [name, [header, payload]] of Object.entries(rejected)) {
-    it(`reject a correctly signed token that is ${name}`, () => {
-      expect(() => verifyAccessToken(key, forgeToken(header, payload, secret))).toThrow(
+    it(`reject a token signed with our key that is ${name}`, () => {
+      expect(() => verifyAccessToken(keys, forgeToken(header, payload, ours))).toThrow(
         expect.objectContaining({ name: "InvalidAccessTokenError" }),
       );
     });
   }
 
-  it("accept the same claims when correctly signed (the forge helper is sound)", () => {
-    const token = forgeToken({ alg: "HS256", typ: "at+jwt" }, { ...standard, iat: now(), exp: now() + 600 }, secret);
-    expect(verifyAccessToken(key, token).userId).toBe(claims.userId);
-    expect(jwt.decode(token)).toMatchObject({ sid: "sid-1" });
+  it("reject PS256 even when signed with our own key: the algorithm is pinned to RS256", () => {
+    const token = forgeToken({ ...rs256, alg: "PS256" }, { ...standard, iat: now(), exp: now() + 600 }, { rsa: signing.key, alg: "PS256" });
+    expect(() => verifyAccessToken(keys, token)).toThrow(expect.objectContaining({ name: "InvalidAccessTokenError" }));
   });
 
-  it("refuse a signing secret shorter than 32 bytes", () => {
-    expect(() => signingKeyFromSecret("short")).toThrow(/at least 32 bytes/);
+  it("accept the same claims when correctly signed (the forge helper is sound)", () => {
+    const token = forgeToken(rs256, { ...standard, iat: now(), exp: now() + 600 }, ours);
+    expect(verifyAccessToken(keys, token).userId).toBe(claims.userId);
+    expect(jwt.decode(token)).toMatchObject({ sid: "sid-1" });
   });
 });
 
