@@ -1,0 +1,45 @@
+// The client and openapi.yaml cannot drift: the committed types are what the
+// generator makes of openapi.yaml now, and the client's route table is
+// openapi.yaml's list of routes, with the same protection.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { ROUTES } from "../../client/src/routes.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), "client-types-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("client types and routes against openapi.yaml", () => {
+  it("client/src/openapi.d.ts is what `npm run client:types` generates from openapi.yaml", async () => {
+    const out = join(scratch, "openapi.d.ts");
+    await promisify(execFile)(join(root, "node_modules/.bin/openapi-typescript"), ["openapi.yaml", "-o", out], { cwd: root });
+    expect(readFileSync(join(root, "client/src/openapi.d.ts"), "utf8"), "run `npm run client:types` and commit the result").toBe(
+      readFileSync(out, "utf8"),
+    );
+  });
+
+  it("the client has one route function for every route of openapi.yaml, bearer where openapi.yaml asks for a bearer", () => {
+    const openapi = parse(readFileSync(join(root, "openapi.yaml"), "utf8"));
+    const documented = Object.entries(openapi.paths as Record<string, Record<string, any>>)
+      .flatMap(([path, operations]) =>
+        Object.entries(operations)
+          .filter(([method]) => ["get", "put", "post", "patch", "delete"].includes(method))
+          .map(([method, operation]) => {
+            const security = operation.security ?? openapi.security ?? [];
+            const bearer = security.some((scheme: Record<string, unknown>) => "bearer" in scheme);
+            return `${method.toUpperCase()} ${path} ${bearer ? "bearer" : "none"}`;
+          }),
+      )
+      .sort();
+    const inClient = Object.values(ROUTES)
+      .map((route) => `${route.method} ${route.path} ${route.auth}`)
+      .sort();
+    expect(inClient).toEqual(documented);
+  });
+});
