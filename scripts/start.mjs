@@ -2,17 +2,20 @@
 // offline on PORT (default 3000). Ctrl-C stops everything.
 //
 // Environment: PORT, CORS_ORIGINS, AUTH_DATA_DIR (default .data),
-// DYNAMODB_ENDPOINT (use a DynamoDB you run yourself instead of starting one).
+// DYNAMODB_ENDPOINT (use a DynamoDB you run yourself instead of starting one),
+// APP_URL (where the example web app is served, default http://localhost:4040).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureTables, freePort, startDynamoDbLocal } from "./local-dynamodb.mjs";
+import { startWebServer } from "./web-server.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const STAGE = "local";
 const port = process.env.PORT || "3000";
+const appUrl = process.env.APP_URL || "http://localhost:4040";
 const dataDir = resolve(root, process.env.AUTH_DATA_DIR || ".data");
 
 function log(message) {
@@ -40,6 +43,9 @@ async function main() {
   const endpointFile = resolve(dataDir, "dynamodb-endpoint");
   writeFileSync(endpointFile, endpoint);
 
+  // The example web app (web/), talking to this API; the API must allow its origin (CORS).
+  const web = await startWebServer({ appUrl, apiUrl: `http://localhost:${port}` });
+
   const offline = spawn(
     process.execPath,
     [resolve(root, "node_modules/serverless/bin/serverless.js"), "offline", "start", "--stage", STAGE],
@@ -53,6 +59,8 @@ async function main() {
         SERVER_SECRET_FILE: serverSecretFile,
         OFFLINE_LAMBDA_PORT: process.env.OFFLINE_LAMBDA_PORT || String(await freePort()),
         SLS_TELEMETRY_DISABLED: "1",
+        APP_URL: appUrl,
+        CORS_ORIGINS: process.env.CORS_ORIGINS || new URL(appUrl).origin,
       },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
@@ -69,6 +77,7 @@ async function main() {
       // already gone
     }
     rmSync(endpointFile, { force: true });
+    web.close();
     await dynamodb?.stop();
     process.exit(code);
   };
@@ -83,7 +92,7 @@ async function main() {
       buffered += chunk;
       if (!ready && /Server ready:/.test(buffered)) {
         ready = true;
-        console.log(`\nAuth API ready at http://localhost:${port}\n`);
+        console.log(`\nAuth API ready at http://localhost:${port}\nWeb app at ${appUrl}\n`);
       }
       if (buffered.length > 10_000) buffered = buffered.slice(-1000);
     });

@@ -66,6 +66,8 @@ export class AuthClient {
   readonly #changeListeners = new Set<(session: StoredSession | null) => void>();
   readonly #endedListeners = new Set<() => void>();
   readonly #refreshOnce = singleFlight(() => this.#refreshShared());
+  /** The newest session another tab announced, until this tab writes one itself. */
+  #heard: StoredSession | null | undefined;
 
   constructor(options: AuthClientOptions) {
     this.baseUrl = options.baseUrl;
@@ -128,7 +130,10 @@ export class AuthClient {
 
   /** The stored session, or null when signed out. Does not refresh. */
   async getSession(): Promise<StoredSession | null> {
-    return parseStoredSession(await this.#storage.getItem(this.#key));
+    const stored = parseStoredSession(await this.#storage.getItem(this.#key));
+    // Another tab's announcement wins when it is newer than what the storage shows yet.
+    if (this.#heard && (!stored || this.#heard.expiresAt > stored.expiresAt)) return this.#heard;
+    return stored;
   }
 
   /** An access token that is not about to expire (refreshing first if needed). Throws `SessionEndedError` when there is no session. */
@@ -232,6 +237,7 @@ export class AuthClient {
     const current = await this.getSession();
     if (current && current.refreshToken !== session.refreshToken) return;
     await this.#storage.removeItem(this.#key);
+    this.#heard = undefined;
     this.#channel?.post({ type: "ended" });
     this.#emitChange(null);
     for (const listener of this.#endedListeners) listener();
@@ -239,29 +245,33 @@ export class AuthClient {
 
   async #store(session: Session): Promise<StoredSession> {
     const stored = toStoredSession(session, Date.now());
-    await this.#storage.setItem(this.#key, JSON.stringify(stored));
-    this.#channel?.post({ type: "changed" });
-    this.#emitChange(stored);
+    await this.#write(stored);
     return stored;
   }
 
   async #updateUser(user: User): Promise<void> {
     const session = await this.getSession();
     if (!session || session.user.id !== user.id) return;
-    const updated = { ...session, user };
-    await this.#storage.setItem(this.#key, JSON.stringify(updated));
-    this.#channel?.post({ type: "changed" });
-    this.#emitChange(updated);
+    await this.#write({ ...session, user });
+  }
+
+  async #write(session: StoredSession): Promise<void> {
+    await this.#storage.setItem(this.#key, JSON.stringify(session));
+    this.#heard = undefined;
+    this.#channel?.post({ type: "changed", session });
+    this.#emitChange(session);
   }
 
   async #clear(): Promise<void> {
     await this.#storage.removeItem(this.#key);
-    this.#channel?.post({ type: "changed" });
+    this.#heard = undefined;
+    this.#channel?.post({ type: "changed", session: null });
     this.#emitChange(null);
   }
 
-  async #fromOtherTab(message: TabMessage): Promise<void> {
-    this.#emitChange(await this.getSession());
+  #fromOtherTab(message: TabMessage): void {
+    this.#heard = message.type === "changed" ? message.session : null;
+    this.#emitChange(this.#heard);
     if (message.type === "ended") for (const listener of this.#endedListeners) listener();
   }
 

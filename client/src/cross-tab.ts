@@ -8,8 +8,14 @@
  * unbounded lock wait does to an app).
  */
 
-/** What one tab tells the others. */
-export type TabMessage = { type: "changed" } | { type: "ended" };
+import type { StoredSession } from "./session.js";
+
+/**
+ * What one tab tells the others. "changed" carries the session itself:
+ * another tab's localStorage may show a write a moment late (browsers sync
+ * it between processes asynchronously), the message gives it at once.
+ */
+export type TabMessage = { type: "changed"; session: StoredSession | null } | { type: "ended" };
 
 interface LockManagerLike {
   request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;

@@ -11,6 +11,10 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface Stack {
   baseUrl: string;
+  /** The example web app (APP_URL), allowed by the API's CORS_ORIGINS. */
+  appUrl: string;
+  /** The local SES engine's inbox (`GET <mailUrl>/store`). */
+  mailUrl: string;
   dataDir: string;
   /** Everything the stack printed (for the log-scanning test). */
   output(): string;
@@ -26,6 +30,8 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "auth-e2e-"));
   const port = await freePort();
+  const appUrl = `http://localhost:${await freePort()}`;
+  const mailPort = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.mjs")], {
     cwd: root,
     env: {
@@ -38,7 +44,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       OFFLINE_LAMBDA_PORT: String(await freePort()),
       // Stacks run side by side: each builds its bundles in a folder of its own.
       ESBUILD_WORK_FOLDER: `.esbuild-test/${port}`,
-      CORS_ORIGINS: "http://localhost:4040,https://app.example.com",
+      CORS_ORIGINS: `http://localhost:4040,https://app.example.com,${appUrl}`,
+      APP_URL: appUrl,
+      MAIL_PORT: String(mailPort),
       BCRYPT_COST: "10", // the local default, not the unit tests' minimum
       ...options.env,
     },
@@ -75,5 +83,5 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stop();
     throw error;
   });
-  return { baseUrl: `http://localhost:${port}`, dataDir, output: () => output, stop };
+  return { baseUrl: `http://localhost:${port}`, appUrl, mailUrl: `http://localhost:${mailPort}`, dataDir, output: () => output, stop };
 }

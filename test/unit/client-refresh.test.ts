@@ -209,6 +209,17 @@ describe("tabs that share the session (shared storage)", () => {
     auth.close();
   });
 
+  it("a tab uses the session another tab announced while its own view of the storage still lags behind", async () => {
+    // Two storages stand for one localStorage seen by two browser processes, one of them late.
+    const tabA = new AuthClient({ baseUrl: api.baseUrl, storage: localStorageStorage(webStorage()) });
+    const tabB = new AuthClient({ baseUrl: api.baseUrl, storage: localStorageStorage(webStorage()) });
+    const session = await tabA.signIn(credentials);
+    await vi.waitFor(async () => expect((await tabB.getSession())?.refreshToken).toBe(session.refreshToken));
+    expect((await tabB.me.get()).user.id).toBe("user-1");
+    tabA.close();
+    tabB.close();
+  });
+
   it("a session ended elsewhere is reported in every tab (BroadcastChannel)", async () => {
     const storage = webStorage();
     const tabA = new AuthClient({ baseUrl: api.baseUrl, storage: localStorageStorage(storage) });
