@@ -13,28 +13,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account and its first session */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SignupRequest"];
-                };
-            };
-            responses: {
-                201: components["responses"]["Session"];
-                400: components["responses"]["BadRequest"];
-                409: components["responses"]["Error"];
-                413: components["responses"]["Error"];
-                415: components["responses"]["Error"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        /**
+         * Create an account and its first session
+         * @description Creates a user with roles `["user"]` (roles sent in the body are ignored) and sends
+         *     a verification email. Answers 201 with a session, or, when the server requires
+         *     verified emails (`REQUIRE_VERIFIED_EMAIL=true`), 201 with `{ user }` alone: the
+         *     client signs in once the email is verified. The email is trimmed and lower-cased.
+         */
+        post: operations["signup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -50,27 +36,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a session with email or username and password */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SigninRequest"];
-                };
-            };
-            responses: {
-                200: components["responses"]["Session"];
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Error"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        /**
+         * Start a session with email or username and password
+         * @description Send `email` or `username` with `password` (when both are sent, `email` is used).
+         *     A wrong password and an unknown account get the same 401. After 5 consecutive
+         *     failures the account is locked: 429 with `Retry-After`, even for the right password.
+         *     A disabled account, or an unverified one when verified emails are required, gets
+         *     403 after a correct password.
+         */
+        post: operations["signin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -88,29 +62,12 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new session (rotation)
-         * @description A refresh token that was already rotated away ends its whole session.
+         * @description Returns a new access token and a new refresh token; the one sent stops working.
+         *     Presenting a refresh token that was already rotated away ends its whole session
+         *     (401), except the live token's immediate predecessor within the reuse grace window
+         *     (`REFRESH_REUSE_GRACE_SECONDS`), which refreshes again. A disabled account gets 401.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        refreshToken: string;
-                    };
-                };
-            };
-            responses: {
-                200: components["responses"]["Session"];
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Error"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["refreshSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -126,35 +83,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the bearer's session, one session by refresh token, or all sessions */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        refreshToken?: string;
-                        allSessions?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Ended */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Error"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        /**
+         * End this session, another one of the caller's, or all of them
+         * @description With no body (or `{}`), ends the session the access token belongs to. With
+         *     `refreshToken`, ends that session (if it is the caller's). With `allSessions: true`,
+         *     ends every session of the caller. Ended sessions' access tokens get 401 from then on.
+         */
+        post: operations["signout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -170,36 +105,147 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the password; ends every session of the user */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        currentPassword: string;
-                        newPassword: components["schemas"]["Password"];
-                    };
-                };
-            };
-            responses: {
-                /** @description Changed */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Error"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
+        /**
+         * Change the password; ends every session of the user
+         * @description Needs the current password (a wrong one is 401 and counts towards the signin
+         *     lockout, so 429 once locked). The new password follows the password policy. On
+         *     success every session of the user ends, this one included: sign in again.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset email
+         * @description Always answers the same 202, whether or not an account has this email, so the
+         *     answer reveals nothing. When one has, a reset link is emailed
+         *     (`<APP_URL>/reset-password#token=<token>`), valid 30 minutes by default, replacing
+         *     any earlier one. Emails are limited per address (about one a minute, a few an hour);
+         *     requests over the limit still get the same 202.
+         */
+        post: operations["forgotPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the token from a reset email
+         * @description The token is single-use. On success the new password is set, every session of the
+         *     user ends, the signin lockout is cleared and the email counts as verified. An
+         *     unknown, expired or already used token gets 400.
+         */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the email address with the token from a verification email
+         * @description The token comes from the link `<APP_URL>/verify-email#token=<token>` sent at signup
+         *     (or by a resend); it is single-use and valid 24 hours by default. Answers the user
+         *     with `emailVerified: true`. An unknown, expired or already used token gets 400.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/email/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the caller a new verification email
+         * @description Sends a new verification link to the caller's address. Sending is limited per
+         *     address like reset emails; requests over the limit still get the same 202.
+         *     Takes no body (any body sent is ignored).
+         */
+        post: operations["resendVerificationEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys that sign access tokens (JWK Set, RFC 7517)
+         * @description Every key that signed an access token that has not expired yet, and a key that is
+         *     about to sign, each with its `kid`. Public parts only. Cacheable (`Cache-Control:
+         *     public, max-age` of at most an hour) and readable from any origin.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Discovery metadata (issuer, JWK Set URL, algorithms)
+         * @description Lets a standard JWT verifier find the keys from the `iss` of a token:
+         *     `GET <iss>/.well-known/openid-configuration`, then `jwks_uri`. Cacheable for at
+         *     most an hour and readable from any origin.
+         */
+        get: operations["getOpenIdConfiguration"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -213,27 +259,138 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: components["responses"]["UserBody"];
-                401: components["responses"]["Error"];
-                503: components["responses"]["Unavailable"];
-            };
+        /**
+         * The caller's user
+         * @description The user the access token was issued to.
+         */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete the caller's account
+         * @description Needs the current password (a wrong one is 401 and counts towards the signin
+         *     lockout). Removes the user and every session at once; the email and username can
+         *     be used by a new signup afterwards.
+         */
+        delete: operations["deleteMe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /**
+         * The caller's live sessions (devices)
+         * @description Every session of the caller that has not ended or expired, with where it was
+         *     started and last used; `current` marks the one this access token belongs to.
+         */
+        get: operations["listMySessions"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/users/me/sessions/{sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of the caller's sessions
+         * @description Ends the session (its refresh token and access tokens stop working). A session id
+         *     that is not one of the caller's live sessions gets 404, whoever it belongs to.
+         */
+        delete: operations["revokeMySession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's security events, newest first
+         * @description Signins, failed signins, lockouts, password and session changes of the caller's
+         *     account, newest first, a page at a time (`limit`, `cursor`). Events are kept for
+         *     `AUDIT_EVENT_TTL_DAYS` days.
+         */
+        get: operations["listMyEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List users (admin only)
+         * @description Users a page at a time (`limit`, `cursor`), or the one user with an email
+         *     (`email`, exact and case-insensitive; an empty list when there is none).
+         */
+        get: operations["listUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One user (admin only)
+         * @description The user with this id; 404 when there is none.
+         */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a user (admin only)
+         * @description Removes the user and every session at once; its email and username become free.
+         */
+        delete: operations["deleteUser"];
+        options?: never;
+        head?: never;
+        /**
+         * Disable or enable a user (admin only)
+         * @description `disabled: true` ends every session of the user at once; signin then answers 403
+         *     (after a correct password) and refresh 401. `disabled: false` allows signin again.
+         *     Roles change through `PUT /users/{id}/roles`.
+         */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/users/{id}/roles": {
@@ -244,32 +401,32 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Replace a user's roles (admin only) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        roles: components["schemas"]["Role"][];
-                    };
-                };
-            };
-            responses: {
-                200: components["responses"]["UserBody"];
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Error"];
-                403: components["responses"]["Error"];
-                404: components["responses"]["Error"];
-                503: components["responses"]["Unavailable"];
-            };
+        /**
+         * Replace a user's roles (admin only)
+         * @description Replaces the roles (duplicates are dropped). Access tokens issued before lose a
+         *     removed role at once locally, and within the authorizer's cache time when deployed.
+         */
+        put: operations["setUserRoles"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /**
+         * A user's security events, newest first (admin only)
+         * @description The same list as `GET /users/me/events`, for any user; 404 when there is no such user.
+         */
+        get: operations["listUserEvents"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -284,19 +441,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A message for anyone */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: components["responses"]["Message"];
-            };
-        };
+        /**
+         * A message for anyone
+         * @description An example of a public resource.
+         */
+        get: operations["getPublicMessage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -312,20 +461,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A message for any bearer */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: components["responses"]["Message"];
-                401: components["responses"]["Error"];
-            };
-        };
+        /**
+         * A message for any signed-in caller
+         * @description An example of a resource for any bearer of a valid access token.
+         */
+        get: operations["getProtectedMessage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -341,21 +481,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A message for moderators and admins */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: components["responses"]["Message"];
-                401: components["responses"]["Error"];
-                403: components["responses"]["Error"];
-            };
-        };
+        /**
+         * A message for moderators and admins
+         * @description An example of a resource that needs the role `moderator` or `admin` (403 otherwise).
+         */
+        get: operations["getModeratorMessage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -371,21 +501,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A message for admins */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                200: components["responses"]["Message"];
-                401: components["responses"]["Error"];
-                403: components["responses"]["Error"];
-            };
-        };
+        /**
+         * A message for admins
+         * @description An example of a resource that needs the role `admin` (403 otherwise).
+         */
+        get: operations["getAdminMessage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -398,115 +518,468 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Format: uuid
+         * @description A user id, a random (v4) UUID in lower case.
+         */
+        UserId: string;
+        /**
+         * Format: uuid
+         * @description A session id, a random (v4) UUID.
+         */
+        SessionId: string;
+        /**
+         * @description An email address: at most 254 characters, one `@`, a dot in the domain, no spaces.
+         *     Compared trimmed and case-insensitively; stored lower-cased.
+         */
+        Email: string;
+        /** @description 3 to 32 letters, digits, `_`, `.` or `-`, starting with a letter or digit. Unique, compared case-insensitively. */
+        Username: string;
+        /** @description A display name, printable text of at most 100 characters (surrounding spaces are trimmed). */
+        Name: string;
+        /**
+         * @description The password policy: at least 8 characters and at most 72 bytes in UTF-8 (bcrypt's
+         *     limit; longer is rejected, never truncated), not one of the project's list of common
+         *     passwords, not equal to the email or username (case-insensitively).
+         */
+        Password: string;
+        /** @description A secret the server checks (a current password, a token); at most 1024 characters. */
+        Secret: string;
         /** @enum {string} */
         Role: "user" | "moderator" | "admin";
-        /** @description At most 72 bytes in UTF-8, not a common password, not equal to the email or username. */
-        Password: string;
+        Roles: components["schemas"]["Role"][];
+        /**
+         * Format: date-time
+         * @description An ISO 8601 UTC time, e.g. `2026-11-23T20:03:15.123Z`.
+         */
+        Timestamp: string;
         SignupRequest: {
-            /** Format: email */
-            email: string;
+            email: components["schemas"]["Email"];
             password: components["schemas"]["Password"];
-            username?: string;
-            name?: string;
+            username?: components["schemas"]["Username"];
+            name?: components["schemas"]["Name"];
         };
+        /** @description `email` or `username`, with `password`. When both are sent, `email` is used. */
         SigninRequest: {
-            email?: string;
-            username?: string;
-            password: string;
+            email?: components["schemas"]["Email"];
+            username?: components["schemas"]["Username"];
+            password: components["schemas"]["Secret"];
+        } | unknown | unknown;
+        RefreshRequest: {
+            refreshToken: components["schemas"]["Secret"];
+        };
+        SignoutRequest: {
+            /** @description End the session of this refresh token (one of the caller's). */
+            refreshToken?: components["schemas"]["Secret"];
+            /** @description `true` ends every session of the caller. */
+            allSessions?: boolean;
+        };
+        PasswordChangeRequest: {
+            currentPassword: components["schemas"]["Secret"];
+            newPassword: components["schemas"]["Password"];
+        };
+        ForgotPasswordRequest: {
+            email: components["schemas"]["Email"];
+        };
+        ResetPasswordRequest: {
+            token: components["schemas"]["Secret"];
+            newPassword: components["schemas"]["Password"];
+        };
+        VerifyEmailRequest: {
+            token: components["schemas"]["Secret"];
+        };
+        DeleteAccountRequest: {
+            currentPassword: components["schemas"]["Secret"];
+        };
+        RolesRequest: {
+            /** @description The new roles, replacing the old ones; duplicates are dropped. */
+            roles: components["schemas"]["Role"][];
+        };
+        UserUpdateRequest: {
+            /** @description `true` disables the account and ends its sessions; `false` enables it. */
+            disabled: boolean;
         };
         User: {
-            /** Format: uuid */
-            id: string;
-            email: string;
-            username?: string;
-            name?: string;
-            roles: components["schemas"]["Role"][];
-            /** Format: date-time */
-            createdAt: string;
+            id: components["schemas"]["UserId"];
+            email: components["schemas"]["Email"];
+            emailVerified: boolean;
+            username?: components["schemas"]["Username"];
+            name?: components["schemas"]["Name"];
+            roles: components["schemas"]["Roles"];
+            /** @description `true` while an admin has disabled the account. */
+            disabled?: boolean;
+            createdAt: components["schemas"]["Timestamp"];
         };
         Session: {
             user: components["schemas"]["User"];
-            /** @description JWT (HS256, typ at+jwt) with sub, roles, sid, iss, aud, iat, exp, jti */
+            /** @description A JWT signed with RS256 (`typ` at+jwt); send it as `Authorization: Bearer <accessToken>`. */
             accessToken: string;
-            /** @description Opaque */
+            /** @description Opaque (at least 256 random bits); works once, for `POST /auth/refresh`. Keep it secret. */
             refreshToken: string;
             /** @constant */
             tokenType: "Bearer";
-            /** @description Seconds until the access token expires */
+            /**
+             * Format: int32
+             * @description Seconds until the access token expires.
+             */
             expiresIn: number;
         };
+        /** @description The new user alone, when verified emails are required before signin. */
+        UserOnly: {
+            user: components["schemas"]["User"];
+        };
+        SessionInfo: {
+            id: components["schemas"]["SessionId"];
+            createdAt: components["schemas"]["Timestamp"];
+            lastUsedAt: components["schemas"]["Timestamp"];
+            userAgent?: components["schemas"]["UserAgent"];
+            ipAddress?: components["schemas"]["IpAddress"];
+            /** @description `true` for the session the calling access token belongs to. */
+            current: boolean;
+        };
+        /** @description The User-Agent the client sent, without control characters, cut to 256 characters. */
+        UserAgent: string;
+        /** @description The client's IP address (IPv4 or IPv6) as API Gateway saw it. */
+        IpAddress: string;
+        /** @enum {string} */
+        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted";
+        Event: {
+            type: components["schemas"]["EventType"];
+            at: components["schemas"]["Timestamp"];
+            sessionId?: components["schemas"]["SessionId"];
+            ipAddress?: components["schemas"]["IpAddress"];
+            userAgent?: components["schemas"]["UserAgent"];
+        };
+        /** @description Present when there are more items; pass it as `cursor` to get the next page. */
+        NextCursor: string;
+        /** @description An RSA public key (RFC 7517, RFC 7518). Never a private part. */
+        Jwk: {
+            /** @constant */
+            kty: "RSA";
+            kid: string;
+            /** @constant */
+            use: "sig";
+            /** @constant */
+            alg: "RS256";
+            /** @description Modulus, base64url (2048 bits or more). */
+            n: string;
+            /** @description Public exponent, base64url. */
+            e: string;
+        };
         Error: {
+            /** @description What went wrong, for people. Never a stack trace or internal detail. */
             message: string;
+            /** @description On 400 for an invalid body, one entry per problem found. */
             errors?: {
-                field?: string;
-                problem?: string;
+                field: string;
+                problem: string;
             }[];
+            /**
+             * Format: int32
+             * @description On 429 from a lockout, the same seconds as `Retry-After`.
+             */
             retryAfter?: number;
+            /**
+             * Format: int32
+             * @description Only from `npm start`, on errors serverless offline makes itself (the authorizer's 401, an unknown route); API Gateway sends `message` alone.
+             */
+            statusCode?: number;
+            /** @description Only from `npm start`, with `statusCode`; the status's reason phrase (`Unauthorized`). */
+            error?: string;
         };
     };
     responses: {
-        /** @description A session */
+        /** @description A new session. */
         Session: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Session"];
             };
         };
-        /** @description A user */
+        /** @description The account was created; with a session, or the user alone when verified emails are required before signin. */
+        SignupCreated: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Session"] | components["schemas"]["UserOnly"];
+            };
+        };
+        /** @description A user. */
         UserBody: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UserOnly"];
+            };
+        };
+        /** @description A page of users. */
+        UserList: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": {
-                    user: components["schemas"]["User"];
+                    users: components["schemas"]["User"][];
+                    nextCursor?: components["schemas"]["NextCursor"];
                 };
             };
         };
-        /** @description A message */
+        /** @description The caller's live sessions. */
+        SessionList: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    sessions: components["schemas"]["SessionInfo"][];
+                };
+            };
+        };
+        /** @description A page of security events, newest first. */
+        EventList: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    events: components["schemas"]["Event"][];
+                    nextCursor?: components["schemas"]["NextCursor"];
+                };
+            };
+        };
+        /** @description Accepted; an email is sent when there is one to send. */
+        Accepted: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    message: string;
+                };
+            };
+        };
+        /** @description Done; no body. */
+        NoContent: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description An example message. */
         Message: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": {
-                    text: string;
+                    /** @enum {string} */
+                    text: "This is a public message." | "This is a protected message." | "This is a moderator message." | "This is an admin message.";
                 };
             };
         };
-        /** @description An error */
-        Error: {
+        /** @description The JWK Set. */
+        Jwks: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin-Any"];
+                "Cache-Control": components["headers"]["Cache-Control-Public"];
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": {
+                    keys: components["schemas"]["Jwk"][];
+                };
             };
         };
-        /** @description Invalid request */
+        /** @description The discovery document (OpenID Connect Discovery 1.0 field names). More fields may follow. */
+        Discovery: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin-Any"];
+                "Cache-Control": components["headers"]["Cache-Control-Public"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description Equal to the `iss` of every access token.
+                     */
+                    issuer: string;
+                    /**
+                     * Format: uri
+                     * @description The JWK Set's URL (`<issuer>/.well-known/jwks.json`).
+                     */
+                    jwks_uri: string;
+                    response_types_supported: string[];
+                    subject_types_supported: ("public" | "pairwise")[];
+                    id_token_signing_alg_values_supported: "RS256"[];
+                };
+            };
+        };
+        /**
+         * @description The body is not JSON, a field is missing, has the wrong type or fails validation
+         *     (`errors` lists each problem); or a query or path parameter is invalid; or a reset
+         *     or verification token is unknown, expired or already used.
+         */
         BadRequest: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Too many failed signins for this account */
+        /**
+         * @description No access token, or one that is malformed, tampered, expired, wrongly signed or of
+         *     an ended session (from the authorizer: `{ "message": "Unauthorized" }`); wrong
+         *     credentials at signin (one message whether the account exists or not); a refresh
+         *     token that is unknown, expired, rotated away or revoked; a wrong current password.
+         */
+        Unauthorized: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description The caller lacks the role the route needs; or, at signin with the right password,
+         *     the account is disabled (or unverified while verified emails are required).
+         */
+        Forbidden: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No such user, or no such live session of the caller. */
+        NotFound: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The email (compared case-insensitively) or the username is already taken. */
+        Conflict: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is larger than 16 KiB. */
+        PayloadTooLarge: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is not declared as JSON (`Content-Type` missing or not `application/json`). */
+        UnsupportedMediaType: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description Too many failed signins for this account (`retryAfter` and `Retry-After` say how
+         *     long it stays locked), or API Gateway's throttling of the stage or route.
+         */
         TooManyRequests: {
             headers: {
-                "Retry-After"?: number;
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The database is unreachable or throttling; nothing was written */
+        /** @description An unexpected failure; the body says nothing internal. */
+        InternalError: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description API Gateway could not get an answer from the function (it failed or timed out). */
+        BadGateway: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description API Gateway (or serverless offline locally) gave up waiting for the function. */
+        GatewayTimeout: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The database is unreachable or throttling, or the session could not be checked. Nothing was written; retry. */
         Unavailable: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
@@ -514,10 +987,641 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description A user id (a UUID); anything else gets 400. */
+        UserId: components["schemas"]["UserId"];
+        /** @description A session id, as listed by `GET /users/me/sessions` (the `sid` claim of its access tokens). */
+        Sid: components["schemas"]["SessionId"];
+        /** @description Page size, 1 to 100 (50 when absent); anything else gets 400. */
+        Limit: number;
+        /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400. */
+        Cursor: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request's `Origin`, when it is one of the configured origins (`CORS_ORIGINS`); absent otherwise. */
+        "Access-Control-Allow-Origin": string;
+        /**
+         * @description `no-store`: answers of this API are never cached. Errors that the gateway makes
+         *     itself (the authorizer's 401, throttling) may carry `no-cache` instead, or nothing.
+         */
+        "Cache-Control": "no-store" | "no-cache";
+        /** @description Seconds to wait before retrying. */
+        "Retry-After": string;
+        /** @description `*`: any origin may read this public document. */
+        "Access-Control-Allow-Origin-Any": "*";
+        /** @description Cacheable by anyone for at most an hour (`public, max-age=<seconds>`). */
+        "Cache-Control-Public": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    signup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["SignupCreated"];
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    signin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SigninRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Session"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    refreshSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Session"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    signout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SignoutRequest"];
+            };
+        };
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeRequest"];
+            };
+        };
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    forgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForgotPasswordRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["Accepted"];
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["UserBody"];
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    resendVerificationEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["Accepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Jwks"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getOpenIdConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Discovery"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["UserBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listMySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SessionList"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    revokeMySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A session id, as listed by `GET /users/me/sessions` (the `sid` claim of its access tokens). */
+                sid: components["parameters"]["Sid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listMyEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (50 when absent); anything else gets 400. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["EventList"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (50 when absent); anything else gets 400. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only the user with this email (compared case-insensitively). */
+                email?: components["schemas"]["Email"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["UserList"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A user id (a UUID); anything else gets 400. */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["UserBody"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A user id (a UUID); anything else gets 400. */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A user id (a UUID); anything else gets 400. */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdateRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["UserBody"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    setUserRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A user id (a UUID); anything else gets 400. */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RolesRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["UserBody"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listUserEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (50 when absent); anything else gets 400. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description A user id (a UUID); anything else gets 400. */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["EventList"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getPublicMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Message"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getProtectedMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Message"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getModeratorMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Message"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getAdminMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Message"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+}

@@ -1,169 +1,56 @@
 /**
- * The request and response bodies of the API, named as in the contract
- * (CONTRACT.md) and in openapi.yaml. Written by hand until openapi.yaml
- * describes every route; `openapi.d.ts` (generated from openapi.yaml by
- * `npm run client:types`) is then the source and this file re-exports it.
+ * The request and response bodies of the API, named as in the contract.
+ * Every one comes from `openapi.d.ts`, which `npm run client:types` generates
+ * from openapi.yaml (a test fails when it is stale): response types are read
+ * off the route (`paths[...]`), so a route missing from openapi.yaml fails the
+ * type check here, and client and API cannot drift apart unnoticed.
  */
+import type { components, paths } from "./openapi.js";
 
-export type Role = "user" | "moderator" | "admin";
+type Schemas = components["schemas"];
+type JsonOf<Response> = Response extends { content: { "application/json": infer Body } } ? Body : never;
+type Query<Operation> = Operation extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 
-export interface User {
-  id: string;
-  email: string;
-  emailVerified: boolean;
-  username?: string;
-  name?: string;
-  roles: string[];
-  disabled?: boolean;
-  createdAt: string;
-}
-
+export type Role = Schemas["Role"];
+export type User = Schemas["User"];
 /** What signup, signin and refresh answer. */
-export interface Session {
-  user: User;
-  accessToken: string;
-  refreshToken: string;
-  tokenType: "Bearer";
-  /** Seconds until the access token expires. */
-  expiresIn: number;
-}
-
-/** Signup with `REQUIRE_VERIFIED_EMAIL=true` answers the user alone: no session until the email is verified. */
-export type SignupResponse = Session | { user: User };
-
+export type Session = Schemas["Session"];
 /** A live session of the caller, as `GET /users/me/sessions` lists it. */
-export interface SessionInfo {
-  /** The session id: the `sid` of its access tokens. */
-  id: string;
-  createdAt: string;
-  lastUsedAt: string;
-  userAgent?: string;
-  ipAddress?: string;
-  /** True for the session whose access token made the request. */
-  current: boolean;
-}
-
-export interface Event {
-  type: string;
-  at: string;
-  sessionId?: string;
-  ipAddress?: string;
-  userAgent?: string;
-}
-
-export interface SignupRequest {
-  email: string;
-  password: string;
-  username?: string;
-  name?: string;
-}
-
-export type SigninRequest = { email: string; password: string } | { username: string; password: string };
-
-export interface RefreshRequest {
-  refreshToken: string;
-}
-
-export interface SignoutRequest {
-  refreshToken?: string;
-  allSessions?: boolean;
-}
-
-export interface PasswordChangeRequest {
-  currentPassword: string;
-  newPassword: string;
-}
-
-export interface AccountDeletionRequest {
-  currentPassword: string;
-}
-
-export interface ForgotPasswordRequest {
-  email: string;
-}
-
-export interface ResetPasswordRequest {
-  token: string;
-  newPassword: string;
-}
-
-export interface VerifyEmailRequest {
-  token: string;
-}
-
-export interface RolesRequest {
-  roles: string[];
-}
-
-export interface UserUpdateRequest {
-  disabled: boolean;
-}
-
-export interface ListQuery {
-  /** 1 to 100, default 50. */
-  limit?: number;
-  /** The previous page's `nextCursor`. */
-  cursor?: string;
-}
-
-export interface UserListQuery extends ListQuery {
-  /** Exact, case-insensitive. */
-  email?: string;
-}
-
-export interface UserBody {
-  user: User;
-}
-
-export interface UserList {
-  users: User[];
-  nextCursor?: string;
-}
-
-export interface SessionList {
-  sessions: SessionInfo[];
-}
-
-export interface EventList {
-  events: Event[];
-  nextCursor?: string;
-}
-
-export interface MessageBody {
-  message: string;
-}
-
-export interface TextMessage {
-  text: string;
-}
-
-/** A public key of the JWK Set (RFC 7517). */
-export interface Jwk {
-  kty: string;
-  kid: string;
-  use?: string;
-  alg?: string;
-  n?: string;
-  e?: string;
-  [parameter: string]: unknown;
-}
-
-export interface JwkSet {
-  keys: Jwk[];
-}
-
-export interface OpenIdConfiguration {
-  issuer: string;
-  jwks_uri: string;
-  response_types_supported: string[];
-  subject_types_supported: string[];
-  id_token_signing_alg_values_supported: string[];
-  [field: string]: unknown;
-}
-
+export type SessionInfo = Schemas["SessionInfo"];
+export type Event = Schemas["Event"];
+export type Jwk = Schemas["Jwk"];
 /** Every error body: a message, with per-field problems on 400 and `retryAfter` on 429. */
-export interface ErrorBody {
-  message: string;
-  errors?: { field: string; problem: string }[];
-  retryAfter?: number;
-}
+export type ErrorBody = Schemas["Error"];
+
+export type SignupRequest = Schemas["SignupRequest"];
+/**
+ * Email or username, with the password. Stricter than openapi.yaml's oneOf,
+ * which the generator can only render as `unknown`.
+ */
+export type SigninRequest = { email: string; password: string } | { username: string; password: string };
+export type RefreshRequest = Schemas["RefreshRequest"];
+export type SignoutRequest = Schemas["SignoutRequest"];
+export type PasswordChangeRequest = Schemas["PasswordChangeRequest"];
+export type AccountDeletionRequest = Schemas["DeleteAccountRequest"];
+export type ForgotPasswordRequest = Schemas["ForgotPasswordRequest"];
+export type ResetPasswordRequest = Schemas["ResetPasswordRequest"];
+export type VerifyEmailRequest = Schemas["VerifyEmailRequest"];
+export type RolesRequest = Schemas["RolesRequest"];
+export type UserUpdateRequest = Schemas["UserUpdateRequest"];
+
+/** A session, or, when the API requires a verified email before signin, the user alone. */
+export type SignupResponse = JsonOf<paths["/auth/signup"]["post"]["responses"][201]>;
+export type UserBody = JsonOf<paths["/users/me"]["get"]["responses"][200]>;
+export type UserList = JsonOf<paths["/users"]["get"]["responses"][200]>;
+export type SessionList = JsonOf<paths["/users/me/sessions"]["get"]["responses"][200]>;
+export type EventList = JsonOf<paths["/users/me/events"]["get"]["responses"][200]>;
+/** The 202 of forgot-password and resend-verification. */
+export type MessageBody = JsonOf<paths["/auth/password/forgot"]["post"]["responses"][202]>;
+export type TextMessage = JsonOf<paths["/messages/public"]["get"]["responses"][200]>;
+export type JwkSet = JsonOf<paths["/.well-known/jwks.json"]["get"]["responses"][200]>;
+export type OpenIdConfiguration = JsonOf<paths["/.well-known/openid-configuration"]["get"]["responses"][200]>;
+
+/** `?limit=` (1 to 100, default 50) and `?cursor=` (the previous page's `nextCursor`). */
+export type ListQuery = Query<paths["/users/me/events"]["get"]>;
+/** `ListQuery` and `?email=` (exact, case-insensitive). */
+export type UserListQuery = Query<paths["/users"]["get"]>;

@@ -7,9 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, expectTypeOf, it } from "vitest";
 import { parse } from "yaml";
 import { ROUTES } from "../../client/src/routes.js";
+import type * as Types from "../../client/src/types.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "client-types-"));
@@ -41,5 +42,21 @@ describe("client types and routes against openapi.yaml", () => {
       .map((route) => `${route.method} ${route.path} ${route.auth}`)
       .sort();
     expect(inClient).toEqual(documented);
+  });
+
+  it("every body type read off openapi.yaml is a real type (a renamed status or schema would make it never)", () => {
+    // Checked by `tsc -p .`: a `never` here fails the type check.
+    expectTypeOf<Types.SignupResponse>().not.toBeNever();
+    expectTypeOf<Types.UserBody>().not.toBeNever();
+    expectTypeOf<Types.UserList>().not.toBeNever();
+    expectTypeOf<Types.SessionList>().not.toBeNever();
+    expectTypeOf<Types.EventList>().not.toBeNever();
+    expectTypeOf<Types.MessageBody>().not.toBeNever();
+    expectTypeOf<Types.TextMessage>().not.toBeNever();
+    expectTypeOf<Types.JwkSet>().not.toBeNever();
+    expectTypeOf<Types.OpenIdConfiguration>().not.toBeNever();
+    expectTypeOf<Types.ListQuery>().not.toBeNever();
+    expectTypeOf<Types.UserListQuery>().toHaveProperty("email");
+    expectTypeOf<Types.SessionList["sessions"][number]>().toEqualTypeOf<Types.SessionInfo>();
   });
 });
