@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { launchChromium, screenshotAll, watchForPageErrors } from "../helpers/browser.js";
-import { waitForEmailLink } from "../helpers/mailbox.js";
+import { waitForEmailLink } from "../helpers/email-links.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 
 // Short enough that tests see refreshes happen (the client refreshes in the last quarter: after 6 s).
