@@ -27,6 +27,14 @@ export function element<T extends HTMLElement = HTMLElement>(id: string): T {
   return found as T;
 }
 
+/** "You are not signed in. Sign in" (with a link) in `target`. */
+export function showSignedOut(target: HTMLElement): void {
+  const link = document.createElement("a");
+  link.href = "/signin";
+  link.textContent = "Sign in";
+  target.replaceChildren("You are not signed in. ", link);
+}
+
 export function showNotice(text: string): void {
   element("notice").textContent = text;
 }

@@ -1,11 +1,11 @@
-import { describeError, element, onSubmit, startApp } from "../app.js";
+import { describeError, element, showSignedOut, onSubmit, startApp } from "../app.js";
 
 const auth = await startApp();
 const status = element("profile-status");
 
 async function show(): Promise<void> {
   if (!(await auth.getSession())) {
-    status.innerHTML = 'You are not signed in. <a href="/signin">Sign in</a>';
+    showSignedOut(status);
     return;
   }
   try {

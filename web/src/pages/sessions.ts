@@ -1,6 +1,6 @@
 /** The user's live sessions: sign out one device, this one, or every one. */
 import type { SessionInfo } from "../../../client/src/index.js";
-import { describeError, element, startApp } from "../app.js";
+import { describeError, element, showSignedOut, startApp } from "../app.js";
 
 const auth = await startApp();
 const status = element("sessions-status");
@@ -49,7 +49,7 @@ async function act(action: () => Promise<void>): Promise<void> {
 
 async function load(): Promise<void> {
   if (!(await auth.getSession())) {
-    status.innerHTML = 'You are not signed in. <a href="/signin">Sign in</a>';
+    showSignedOut(status);
     table.hidden = true;
     everywhere.hidden = true;
     return;
