@@ -153,12 +153,14 @@ export class AuthClient {
    * Answers the `Response` as `fetch` does (any status); throws
    * `SessionEndedError` when there is no session or it was ended elsewhere.
    * The body must be one that can be sent twice (a string, not a stream).
+   * `retryOnUnauthorized: false` answers the first 401 as it is (for routes
+   * whose 401 may mean something else, such as a wrong current password).
    */
-  async authFetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
+  async authFetch(input: string | URL, init: RequestInit = {}, { retryOnUnauthorized = true } = {}): Promise<Response> {
     const url = typeof input === "string" && input.startsWith("/") ? urlFor(this.baseUrl, input) : input;
     const session = await this.#validSession();
     const response = await this.#fetch(url, withToken(init, session.accessToken));
-    if (response.status !== 401) return response;
+    if (response.status !== 401 || !retryOnUnauthorized) return response;
     // A 401 a refresh can cure: the token expired early (a suspended laptop) or its signing key was retired.
     const refreshed = await this.#refreshAfter(session);
     return this.#fetch(url, withToken(init, refreshed.accessToken));
@@ -189,7 +191,10 @@ export class AuthClient {
 
   async #call<T>(call: ApiCall, auth: "none" | "bearer"): Promise<T> {
     const url = urlFor(this.baseUrl, call.path, call.query);
-    const response = auth === "bearer" ? await this.authFetch(url, requestInit(call)) : await this.#fetch(url, requestInit(call));
+    const response =
+      auth === "bearer"
+        ? await this.authFetch(url, requestInit(call), { retryOnUnauthorized: call.retryOnUnauthorized ?? true })
+        : await this.#fetch(url, requestInit(call));
     return readResult<T>(response);
   }
 

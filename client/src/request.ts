@@ -12,6 +12,8 @@ export interface ApiCall {
   path: string;
   body?: unknown;
   query?: Record<string, string | number | undefined>;
+  /** False where a 401 may have another cause than the token (a wrong current password). Default true. */
+  retryOnUnauthorized?: boolean;
 }
 
 /** How the route functions reach the API: anonymously, or with the session's access token. */

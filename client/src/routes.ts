@@ -11,6 +11,12 @@ export interface Route {
   path: string;
   /** "bearer": the call carries the session's access token. */
   auth: "none" | "bearer";
+  /**
+   * The route checks the current password: its 401 may mean a wrong password,
+   * which a refresh does not cure, so it is not retried (a retry would also
+   * count a second failure towards the lockout).
+   */
+  checksPassword?: true;
 }
 
 export const ROUTES = {
@@ -18,13 +24,13 @@ export const ROUTES = {
   signin: { method: "POST", path: "/auth/signin", auth: "none" },
   refresh: { method: "POST", path: "/auth/refresh", auth: "none" },
   signout: { method: "POST", path: "/auth/signout", auth: "bearer" },
-  changePassword: { method: "POST", path: "/auth/password", auth: "bearer" },
+  changePassword: { method: "POST", path: "/auth/password", auth: "bearer", checksPassword: true },
   forgotPassword: { method: "POST", path: "/auth/password/forgot", auth: "none" },
   resetPassword: { method: "POST", path: "/auth/password/reset", auth: "none" },
   verifyEmail: { method: "POST", path: "/auth/email/verify", auth: "none" },
   resendVerification: { method: "POST", path: "/auth/email/verify/resend", auth: "bearer" },
   getMe: { method: "GET", path: "/users/me", auth: "bearer" },
-  deleteMe: { method: "DELETE", path: "/users/me", auth: "bearer" },
+  deleteMe: { method: "DELETE", path: "/users/me", auth: "bearer", checksPassword: true },
   listMySessions: { method: "GET", path: "/users/me/sessions", auth: "bearer" },
   endMySession: { method: "DELETE", path: "/users/me/sessions/{sid}", auth: "bearer" },
   listMyEvents: { method: "GET", path: "/users/me/events", auth: "bearer" },
@@ -54,5 +60,5 @@ export function callFor(
     if (value === undefined || value === "") throw new TypeError(`${route.path}: missing path parameter ${name}`);
     return encodeURIComponent(value);
   });
-  return { method: route.method, path, body: options.body, query: options.query };
+  return { method: route.method, path, body: options.body, query: options.query, retryOnUnauthorized: !("checksPassword" in route) };
 }

@@ -116,6 +116,15 @@ describe("client library against the local stack", () => {
     expect(await laptop.getSession()).toBeNull();
   });
 
+  it("a wrong current password is an UnauthorizedError sent once; the session goes on", async () => {
+    const { auth, count } = await signedUpClient();
+    const error = await auth.account.changePassword({ currentPassword: `${PASSWORD}x`, newPassword: "amber lighthouse 93 quietly" }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(error).not.toBeInstanceOf(SessionEndedError);
+    expect(count("POST /auth/password")).toBe(1);
+    expect((await auth.me.get()).user.id).toBeDefined();
+  });
+
   it("changePassword ends every session, this one included: the client forgets it and the new password signs in", async () => {
     const { auth, email } = await signedUpClient();
     const newPassword = "amber lighthouse 93 quietly";

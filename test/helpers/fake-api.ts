@@ -74,6 +74,11 @@ export async function startFakeApi(): Promise<FakeApi> {
         if (!bearer || !liveAccessTokens.has(bearer)) return send(response, 401, { message: "Unauthorized" });
         api.endSession();
         return send(response, 204);
+      case "POST /auth/password":
+        if (!bearer || !liveAccessTokens.has(bearer)) return send(response, 401, { message: "Unauthorized" });
+        if (body?.currentPassword !== "correct horse battery") return send(response, 401, { message: "Current password is incorrect" });
+        api.endSession();
+        return send(response, 204);
       case "GET /messages/protected":
         if (api.protectedStatus) return send(response, api.protectedStatus, { message: "Refused by the test" });
         if (!bearer || !liveAccessTokens.has(bearer)) return send(response, 401, { message: "Unauthorized" });

@@ -3,7 +3,7 @@
 // storage), one retry after a curable 401, and a refused refresh surfacing as
 // a session ended elsewhere.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { AuthClient, localStorageStorage, ServiceUnavailableError, SessionEndedError, type WebStorage } from "../../client/src/index.js";
+import { AuthClient, localStorageStorage, ServiceUnavailableError, SessionEndedError, UnauthorizedError, type WebStorage } from "../../client/src/index.js";
 import { startFakeApi, type FakeApi } from "../helpers/fake-api.js";
 
 let api: FakeApi;
@@ -127,6 +127,17 @@ describe("authFetch and refresh", () => {
     expect(response.status).toBe(401);
     expect(api.count("GET /messages/protected")).toBe(2);
     expect(api.count("POST /auth/refresh")).toBe(1);
+  });
+
+  it("a wrong current password (401 from a route that checks it) is neither retried nor followed by a refresh", async () => {
+    const auth = new AuthClient({ baseUrl: api.baseUrl });
+    await auth.signIn(credentials);
+    const error = await auth.account.changePassword({ currentPassword: "wrong", newPassword: "new password 1" }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(error).not.toBeInstanceOf(SessionEndedError);
+    expect(api.count("POST /auth/password")).toBe(1);
+    expect(api.count("POST /auth/refresh")).toBe(0);
+    expect(await auth.getSession()).not.toBeNull();
   });
 
   it("does not refresh after a 403: a missing role is not cured by a new token", async () => {
