@@ -198,8 +198,9 @@ export interface paths {
         /**
          * Send the caller a new verification email
          * @description Sends a new verification link to the caller's address. Sending is limited per
-         *     address like reset emails; requests over the limit still get the same 202.
-         *     Takes no body (any body sent is ignored).
+         *     address like reset emails; requests over the limit still get the same 202, and so
+         *     does a caller whose address is already verified (nothing is sent then). Needs no
+         *     body; one that is sent must be JSON and is ignored.
          */
         post: operations["resendVerificationEmail"];
         delete?: never;
@@ -529,10 +530,19 @@ export interface components {
          */
         SessionId: string;
         /**
-         * @description An email address: at most 254 characters, one `@`, a dot in the domain, no spaces.
-         *     Compared trimmed and case-insensitively; stored lower-cased.
+         * @description An email address in its canonical form, as stored: the local part in lower-case
+         *     ASCII (at most 64 characters), the domain in lower-case ASCII (an internationalized
+         *     domain in its `xn--` form), at most 254 characters in all.
          */
         Email: string;
+        /**
+         * @description An email address: an ASCII local part of letters, digits and ``!#$%&'*+/=?^_`{|}~-``
+         *     separated by single dots (at most 64 characters), `@`, and a domain of at least two
+         *     labels, the last not a number (all digits, or `0x` and hex digits); at most 254 characters. The server also accepts a
+         *     Unicode domain (converted to its ASCII `xn--` form) and surrounding spaces (trimmed),
+         *     and compares addresses in their canonical form: NFKC-normalized, lower-cased.
+         */
+        EmailInput: string;
         /** @description 3 to 32 letters, digits, `_`, `.` or `-`, starting with a letter or digit. Unique, compared case-insensitively. */
         Username: string;
         /** @description A display name, printable text of at most 100 characters (surrounding spaces are trimmed). */
@@ -554,14 +564,14 @@ export interface components {
          */
         Timestamp: string;
         SignupRequest: {
-            email: components["schemas"]["Email"];
+            email: components["schemas"]["EmailInput"];
             password: components["schemas"]["Password"];
             username?: components["schemas"]["Username"];
             name?: components["schemas"]["Name"];
         };
         /** @description `email` or `username`, with `password`. When both are sent, `email` is used. */
         SigninRequest: {
-            email?: components["schemas"]["Email"];
+            email?: components["schemas"]["EmailInput"];
             username?: components["schemas"]["Username"];
             password: components["schemas"]["Secret"];
         } | unknown | unknown;
@@ -579,7 +589,7 @@ export interface components {
             newPassword: components["schemas"]["Password"];
         };
         ForgotPasswordRequest: {
-            email: components["schemas"]["Email"];
+            email: components["schemas"]["EmailInput"];
         };
         ResetPasswordRequest: {
             token: components["schemas"]["Secret"];
@@ -667,7 +677,7 @@ export interface components {
             e: string;
         };
         Error: {
-            /** @description What went wrong, for people. Never a stack trace or internal detail. */
+            /** @description What went wrong, for people, on one line. Never a stack trace or internal detail. */
             message: string;
             /** @description On 400 for an invalid body, one entry per problem found. */
             errors?: {
@@ -895,6 +905,21 @@ export interface components {
         };
         /** @description The email (compared case-insensitively) or the username is already taken. */
         Conflict: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description An admin tried to remove their own `admin` role, disable or delete themselves
+         *     (through the admin routes or `DELETE /users/me`): an admin loses the role or the
+         *     account only through another admin, so a stage always keeps one.
+         */
+        SelfProtection: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 "Cache-Control": components["headers"]["Cache-Control"];
@@ -1224,12 +1249,18 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
         responses: {
             202: components["responses"]["Accepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1309,6 +1340,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["SelfProtection"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1393,8 +1425,8 @@ export interface operations {
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400. */
                 cursor?: components["parameters"]["Cursor"];
-                /** @description Only the user with this email (compared case-insensitively). */
-                email?: components["schemas"]["Email"];
+                /** @description Only the user with this email (compared in canonical form, so case-insensitively). */
+                email?: components["schemas"]["EmailInput"];
             };
             header?: never;
             path?: never;
@@ -1454,6 +1486,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["SelfProtection"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1482,6 +1515,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["SelfProtection"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1512,6 +1546,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["SelfProtection"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
