@@ -211,6 +211,32 @@ describe("the example web app in Chromium", { timeout: 90_000 }, () => {
     expect(problems).toEqual([]);
   });
 
+  it("changing the password keeps this device signed in and shows the other device that its session ended", async () => {
+    const email = newEmail();
+    await signUpOverApi(email);
+    const laptop = await (await newContext("TestLaptop")).newPage();
+    const phone = await (await newContext("TestPhone")).newPage();
+    await signIn(laptop, email);
+    await signIn(phone, email);
+
+    await laptop.goto("/password");
+    await laptop.getByLabel("Current password").fill("not the password");
+    await laptop.getByLabel("New password").fill("copper window garden 58");
+    await laptop.getByRole("button", { name: "Change password" }).click();
+    await expect.poll(() => laptop.locator("#password-error").textContent(), POLL).not.toBe("");
+    await laptop.getByLabel("Current password").fill(PASSWORD);
+    await laptop.getByRole("button", { name: "Change password" }).click();
+    await expect.poll(() => laptop.locator("#password-result").textContent(), POLL).toContain("Password changed");
+    expect(await laptop.locator("#password-error").textContent()).toBe("");
+    await laptop.goto("/messages");
+    expect((await messageAnswers(laptop)).protected).toBe("200 This is a protected message.");
+
+    await phone.goto("/messages");
+    expect((await messageAnswers(phone)).protected).toMatch(/^401 /);
+    await expect.poll(() => phone.getByRole("alert").filter({ hasText: SESSION_ENDED }).count(), POLL).toBe(1);
+    expect(problems).toEqual([]);
+  });
+
   it("a forgotten password is reset through the emailed link; the new password signs in, the old one no longer does", async () => {
     const email = newEmail();
     await signUpOverApi(email);
