@@ -1,6 +1,19 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  plugins: [
+    {
+      // The email templates are imported as strings, as esbuild's text loader bundles them (serverless.yml).
+      name: "mail-templates-as-text",
+      enforce: "pre",
+      load(id) {
+        if (/[\\/]lib[\\/]mail-templates[\\/][^\\/]+\.(?:txt|html)$/.test(id)) {
+          return `export default ${JSON.stringify(readFileSync(id, "utf8"))};`;
+        }
+      },
+    },
+  ],
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/helpers/global-setup.ts"],

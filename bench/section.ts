@@ -6,6 +6,8 @@ import type { Section } from "./run.js";
 const PASSWORD = "correct horse battery staple";
 
 async function main(name: string): Promise<Section> {
+  // Cost meters every DynamoDB call: it must point lib/ at its meter before lib/ is first imported.
+  if (name === "cost") return (await import("./cost.js")).run(process.env.DYNAMODB_ENDPOINT!);
   // A user with a live session, for the sections that need real tokens.
   const { signup } = await import("../lib/accounts.js");
   const email = `bench-${name}-${Date.now()}@example.com`;
@@ -19,6 +21,8 @@ async function main(name: string): Promise<Section> {
       return (await import("./handler-stack.js")).run();
     case "signin":
       return (await import("./signin.js")).run(email, PASSWORD);
+    case "forgot-password":
+      return (await import("./forgot-password.js")).run(email);
     case "bundle-sizes":
       return (await import("./bundle-sizes.js")).run();
     default:

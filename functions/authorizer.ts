@@ -11,7 +11,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Contex
 import { ServiceUnavailableError } from "../lib/errors.js";
 import type { AuthorizerContext } from "../lib/http.js";
 import { logLine } from "../lib/log-line.js";
-import { isSessionActive } from "../lib/session-check.js";
+import { checkSession } from "../lib/session-check.js";
 import { signingKey } from "../lib/signing-key.js";
 import { bearerToken, InvalidAccessTokenError, verifyAccessToken, type AccessTokenClaims } from "../lib/tokens.js";
 
@@ -26,16 +26,24 @@ function wholeStage(methodArn: string): string {
   return `${api}/${stage}/*`;
 }
 
-/** Whether the token's session is live; "unverified" when the session store cannot be read. */
-async function sessionState(claims: AccessTokenClaims, requestId: string | undefined): Promise<AuthorizerContext["session"]> {
+/**
+ * Whether the token's session is live and the user's current roles (not the
+ * token's: a role change reaches existing tokens here); "unverified" when the
+ * store cannot be read.
+ */
+async function sessionState(
+  claims: AccessTokenClaims,
+  requestId: string | undefined,
+): Promise<{ session: AuthorizerContext["session"]; roles: readonly string[] }> {
   try {
-    if (!(await isSessionActive(claims.sid))) throw new Rejected("session ended");
-    return "active";
+    const live = await checkSession(claims.sid, claims.userId);
+    if (!live) throw new Rejected("session ended, or account disabled or deleted");
+    return { session: "active", roles: live.roles };
   } catch (error) {
     if (!(error instanceof ServiceUnavailableError)) throw error;
     // Fail closed without a 500: the handler answers 503 for an unverified session.
     logLine("warn", { requestId, sid: claims.sid }, "authorizer could not read the session store");
-    return "unverified";
+    return { session: "unverified", roles: [] };
   }
 }
 
@@ -43,8 +51,8 @@ async function authorize(event: APIGatewayTokenAuthorizerEvent, requestId: strin
   const token = bearerToken(event.authorizationToken);
   if (!token) throw new Rejected("missing or malformed Authorization header");
   const claims = verifyAccessToken(await signingKey(), token);
-  const session = await sessionState(claims, requestId);
-  const context: AuthorizerContext = { userId: claims.userId, roles: claims.roles.join(","), sid: claims.sid, session };
+  const { session, roles } = await sessionState(claims, requestId);
+  const context: AuthorizerContext = { userId: claims.userId, roles: roles.join(","), sid: claims.sid, session };
   return {
     principalId: claims.userId,
     policyDocument: {

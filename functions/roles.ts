@@ -1,8 +1,9 @@
-import { setRoles } from "../lib/accounts.js";
+import { changeRoles } from "../lib/administration.js";
 import { json, protectedRoute } from "../lib/http.js";
 import { parseRoles, parseUserId } from "../lib/validation.js";
 
-export const handler = protectedRoute({ body: "json", roles: ["admin"] }, async ({ event, body }) => {
+export const handler = protectedRoute({ body: "json", roles: ["admin"] }, async ({ event, body, caller, client }) => {
   const userId = parseUserId(event.pathParameters?.id);
-  return json(200, { user: await setRoles(userId, parseRoles(body)) });
+  const actor = { userId: caller.userId, sid: caller.sid, client };
+  return json(200, { user: await changeRoles(actor, userId, parseRoles(body)) });
 });

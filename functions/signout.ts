@@ -3,10 +3,11 @@ import { endAllSessions, endSession, endSessionByRefreshToken } from "../lib/ses
 import { parseSignout } from "../lib/validation.js";
 
 /** `allSessions: true` ends every session; `refreshToken` ends that one; an empty body ends the caller's own. */
-export const handler = protectedRoute({ body: "optional-json" }, async ({ body, caller }) => {
+export const handler = protectedRoute({ body: "optional-json" }, async ({ body, caller, client }) => {
   const input = parseSignout(body);
-  if (input.allSessions) await endAllSessions(caller.userId);
-  else if (input.refreshToken !== undefined) await endSessionByRefreshToken(caller.userId, input.refreshToken);
-  else await endSession(caller.sid);
+  const now = Date.now();
+  if (input.allSessions) await endAllSessions(caller.userId, now, client);
+  else if (input.refreshToken !== undefined) await endSessionByRefreshToken(caller.userId, input.refreshToken, now, client);
+  else await endSession(caller.userId, caller.sid, now, client);
   return noContent();
 });

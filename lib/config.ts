@@ -13,6 +13,14 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
+function nonNegativeInt(name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`${name} must be an integer from 0 to ${max}`);
+  return value;
+}
+
 export const config = Object.freeze({
   usersTable: env.USERS_TABLE ?? "auth-users",
   sessionsTable: env.SESSIONS_TABLE ?? "auth-sessions",
@@ -24,9 +32,32 @@ export const config = Object.freeze({
   audience: env.JWT_AUDIENCE || "lambda-auth-api",
   accessTokenTtlSeconds: positiveInt("ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
   refreshTokenTtlSeconds: positiveInt("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 60 * 60),
+  /**
+   * How long the refresh token rotated away last still refreshes (to the same
+   * next token) instead of counting as reuse: concurrent tabs, lost responses.
+   * 0 is strict. Capped: a long window is a long time for a stolen token to go unnoticed.
+   */
+  refreshReuseGraceSeconds: nonNegativeInt("REFRESH_REUSE_GRACE_SECONDS", 10, 300),
   bcryptCost: positiveInt("BCRYPT_COST", 12),
   corsOrigins: (env.CORS_ORIGINS || "http://localhost:4040")
     .split(",")
     .map((origin) => origin.trim())
     .filter(Boolean),
+  // ---- email (account recovery and verification) ----
+  /** Where the web app that handles the links in emails lives (`/verify-email`, `/reset-password`). */
+  appUrl: (env.APP_URL || "http://localhost:4040").replace(/\/+$/, ""),
+  appName: env.APP_NAME || "Auth API",
+  /** The sender, an address of an identity verified in Amazon SES. */
+  mailFrom: env.MAIL_FROM || "no-reply@example.com",
+  /** Signin of an unverified account answers 403, signup returns no session. */
+  requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL === "true",
+  resetTokenTtlSeconds: positiveInt("RESET_TOKEN_TTL_SECONDS", 30 * 60),
+  verificationTokenTtlSeconds: positiveInt("VERIFICATION_TOKEN_TTL_SECONDS", 24 * 60 * 60),
+  emailLimitPerMinute: positiveInt("EMAIL_LIMIT_PER_MINUTE", 1),
+  emailLimitPerHour: positiveInt("EMAIL_LIMIT_PER_HOUR", 5),
+  /** The function that sends every email, invoked asynchronously (Lambda retries it, then dead-letters). */
+  mailerFunctionName: env.MAILER_FUNCTION_NAME || "auth-api-local-mailer",
+  /** Set locally: the local SES engine (aws-ses-v2-local) and serverless offline's Lambda port. */
+  sesEndpoint: env.SES_ENDPOINT || undefined,
+  lambdaEndpoint: env.LAMBDA_ENDPOINT || undefined,
 });

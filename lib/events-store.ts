@@ -8,7 +8,7 @@
  * DynamoDB allows: `auditEventPut` is the transaction item for that.
  */
 import { randomBytes } from "node:crypto";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { ClientInfo } from "./client-info.js";
 import { config } from "./config.js";
 import { documentClient, guarded } from "./dynamodb.js";
@@ -66,4 +66,49 @@ export function auditEventPut(event: AuditEvent) {
 /** Records an event on its own, where no transaction can carry it (say why at the call). */
 export async function recordAuditEvent(event: AuditEvent): Promise<void> {
   await guarded(() => documentClient.send(new PutCommand({ TableName: events, Item: auditEventItem(event) })));
+}
+
+/** The contract's Event: what a client may see of one. */
+export interface Event {
+  type: string;
+  at: string;
+  sessionId?: string;
+  ipAddress?: string;
+  userAgent?: string;
+}
+
+function toEvent(item: Record<string, unknown>): Event {
+  return {
+    type: String(item.type),
+    at: String(item.at),
+    ...(typeof item.sessionId === "string" && { sessionId: item.sessionId }),
+    ...(typeof item.ipAddress === "string" && { ipAddress: item.ipAddress }),
+    ...(typeof item.userAgent === "string" && { userAgent: item.userAgent }),
+  };
+}
+
+/**
+ * One page of a user's events, newest first. Expired events are left out here:
+ * TTL deletes them late (DynamoDB Local never), so the filter keeps retention exact.
+ */
+export async function queryEvents(
+  userId: string,
+  limit: number,
+  now: number,
+  startKey?: Record<string, string>,
+): Promise<{ events: Event[]; lastKey?: Record<string, string> }> {
+  const page = await guarded(() =>
+    documentClient.send(
+      new QueryCommand({
+        TableName: events,
+        KeyConditionExpression: "pk = :pk",
+        FilterExpression: "expiresAt > :now",
+        ExpressionAttributeValues: { ":pk": `USER#${userId}`, ":now": Math.floor(now / 1000) },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    ),
+  );
+  return { events: (page.Items ?? []).map(toEvent), lastKey: page.LastEvaluatedKey as Record<string, string> | undefined };
 }

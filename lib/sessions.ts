@@ -6,11 +6,15 @@
 import { randomUUID } from "node:crypto";
 import type { ClientInfo } from "./client-info.js";
 import { config } from "./config.js";
-import { UnauthorizedError } from "./errors.js";
+import { NotFoundError, UnauthorizedError } from "./errors.js";
+import type { EventType } from "./events-store.js";
+import { logger } from "./logger.js";
+import { decideRefresh, nextRefreshToken } from "./refresh-rotation.js";
+import { serverKey } from "./server-secret.js";
 import { isSessionOpen } from "./session-item.js";
 import { signingKey } from "./signing-key.js";
 import * as store from "./store.js";
-import type { SessionRecord, UserRecord } from "./store.js";
+import type { SessionRecord, SessionSummary, UserRecord } from "./store.js";
 import { hashRefreshToken, issueAccessToken, newRefreshToken, refreshTokenSid } from "./tokens.js";
 import { toUser, type User } from "./users.js";
 
@@ -54,77 +58,111 @@ export async function sessionResponse(user: UserRecord, sid: string, refreshToke
   return { user: toUser(user), accessToken, refreshToken, tokenType: "Bearer", expiresIn };
 }
 
-/** Starts a session for an existing user (signin). */
+/** Starts a session for an existing user (signin), in one transaction with its `signin` event. */
 export async function startSession(user: UserRecord, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
   const { record, refreshToken } = newSession(user.userId, now, client);
-  await store.putSession(record);
+  await store.putSession(record, { userId: user.userId, type: "signin", at: now, sessionId: record.sid, ...client });
   return sessionResponse(user, record.sid, refreshToken);
 }
 
-/** Not ended, not expired, and not older than the user's last "end every session". */
-function isLive(session: SessionRecord, user: UserRecord, now: number): boolean {
-  return isSessionOpen(session, now) && (user.sessionsRevokedAt === undefined || session.createdAt > user.sessionsRevokedAt);
+/**
+ * THE rule for whether a session of this user is live: refresh, the device
+ * list and session revocation all ask here. Not ended, not expired, not older
+ * than the user's last "end every session", and the account not disabled.
+ */
+export function isLive(session: Pick<SessionRecord, "createdAt" | "expiresAt" | "revokedAt">, user: UserRecord, now: number): boolean {
+  return (
+    isSessionOpen(session, now) &&
+    (user.sessionsRevokedAt === undefined || session.createdAt > user.sessionsRevokedAt) &&
+    !user.disabled
+  );
 }
 
 /** The session a refresh token opens, if the token is its live one. */
-async function sessionOf(refreshToken: string): Promise<{ session?: SessionRecord; hash: string; sid?: string }> {
+async function sessionOf(refreshToken: string): Promise<SessionRecord | undefined> {
   const sid = refreshTokenSid(refreshToken);
-  const hash = hashRefreshToken(refreshToken);
-  if (!sid) return { hash };
+  if (!sid) return undefined;
   const session = await store.getSession(sid);
-  return { session: session?.refreshTokenHash === hash ? session : undefined, hash, sid };
+  return session?.refreshTokenHash === hashRefreshToken(refreshToken) ? session : undefined;
 }
+
+/** Rotation attempts before giving up: a lost race re-reads once and finds its token repeatable. */
+const MAX_ROTATION_ATTEMPTS = 3;
 
 /**
  * Exchanges a refresh token for a new session response with a new refresh
- * token. A token that was already rotated away is evidence that it leaked:
- * its whole session ends, including the newest refresh token and its access tokens.
+ * token, by the rules of refresh-rotation.ts: the live token rotates; its
+ * predecessor within the grace window gets the same live token again; a token
+ * rotated away before that is evidence that it leaked, and its whole session
+ * ends, including the newest refresh token and its access tokens.
+ * The session records its use (time, IP, User-Agent) at each rotation.
  */
-export async function refreshSession(refreshToken: string, now = Date.now()): Promise<Session> {
-  const { session, hash, sid } = await sessionOf(refreshToken);
-  if (!session) {
-    // Not a live token. If it is one this session rotated away, it was stolen or replayed.
-    const rotated = sid && (await store.getRotatedRefreshToken(hash));
-    if (rotated && rotated.sid === sid) await store.revokeSession(sid, now);
-    throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
-  }
-  const user = await store.getUser(session.userId);
-  if (!user || !isLive(session, user, now)) throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
+export async function refreshSession(refreshToken: string, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
+  const sid = refreshTokenSid(refreshToken);
+  if (!sid) throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
+  const presentedHash = hashRefreshToken(refreshToken);
+  const next = nextRefreshToken(await serverKey("refresh-token-rotation"), sid, refreshToken);
+  const nextHash = hashRefreshToken(next);
+  let user: UserRecord | undefined;
 
-  const next = newRefreshToken(session.sid);
-  const rotated = await store.rotateRefreshToken(
-    session,
-    { refreshTokenHash: hashRefreshToken(next), expiresAt: refreshExpiry(now) },
-    now,
-  );
-  if (!rotated) {
-    // A concurrent refresh with the same token won: this one is a reuse.
-    await store.revokeSession(session.sid, now);
-    throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
+  for (let attempt = 1; attempt <= MAX_ROTATION_ATTEMPTS; attempt++) {
+    const session = await store.getSession(sid);
+    if (!session) break;
+    const decision = decideRefresh({ presentedHash, nextHash, state: session, now, graceSeconds: config.refreshReuseGraceSeconds });
+    if (decision === "reuse" || (decision === "unknown" && (await store.getRotatedRefreshToken(presentedHash))?.sid === sid)) {
+      await endChain(session, now, client);
+      break;
+    }
+    if (decision !== "rotate" && decision !== "repeat") break;
+
+    user ??= await store.getUser(session.userId);
+    if (!user || !isLive(session, user, now)) break;
+    if (decision === "repeat") return sessionResponse(user, sid, next);
+    const rotated = await store.rotateRefreshToken(session, { refreshTokenHash: nextHash, expiresAt: refreshExpiry(now) }, now, client);
+    if (rotated) return sessionResponse(user, sid, next);
+    // A concurrent refresh with the same token won (or the session ended): read again and decide again.
   }
-  return sessionResponse(user, session.sid, next);
+  throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
 }
 
-/** Ends the session a (live) refresh token belongs to, if it belongs to `userId`. */
-export async function endSessionByRefreshToken(userId: string, refreshToken: string, now = Date.now()): Promise<void> {
-  const { session } = await sessionOf(refreshToken);
-  if (!session || session.userId !== userId || session.revokedAt !== undefined) {
-    throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
-  }
-  await store.revokeSession(session.sid, now);
+/** Refresh-token reuse: the session ends with its access tokens, and the user's log says why. */
+async function endChain(session: SessionRecord, now: number, client: ClientInfo): Promise<void> {
+  const ended = await store.endSessionRecorded(session.sid, now, auditEvent("refresh_reuse_detected", session.userId, now, client, session.sid));
+  if (ended) logger.warn({ userId: session.userId, sid: session.sid }, "refresh token reuse ended a session");
 }
 
-export function endSession(sid: string, now = Date.now()): Promise<void> {
-  return store.revokeSession(sid, now);
+const auditEvent = (type: EventType, userId: string, now: number, client: ClientInfo, sessionId?: string) => ({
+  type,
+  userId,
+  at: now,
+  ...client,
+  ...(sessionId && { sessionId }),
+});
+
+/** Signout by refresh token: ends the session a (live) refresh token belongs to, if it belongs to `userId`. */
+export async function endSessionByRefreshToken(userId: string, refreshToken: string, now = Date.now(), client: ClientInfo = {}): Promise<void> {
+  const session = await sessionOf(refreshToken);
+  const ended =
+    session !== undefined &&
+    session.userId === userId &&
+    (await store.endSessionRecorded(session.sid, now, auditEvent("signout", userId, now, client, session.sid), userId));
+  if (!ended) throw new UnauthorizedError(REFRESH_TOKEN_REJECTED);
+}
+
+/** Signout of the caller's own session (the one its access token names). */
+export async function endSession(userId: string, sid: string, now = Date.now(), client: ClientInfo = {}): Promise<void> {
+  // Already ended (a signout racing another): nothing to do and nothing to record.
+  await store.endSessionRecorded(sid, now, auditEvent("signout", userId, now, client, sid), userId);
 }
 
 /**
- * Ends every session of the user. The user-level mark stops any refresh of a
+ * Ends every session of the user (signout with allSessions; one `signout`
+ * event without a sessionId). The user-level mark stops any refresh of a
  * session the index has not caught up with yet; revoking each session stops
  * its access tokens at the authorizer.
  */
-export async function endAllSessions(userId: string, now = Date.now()): Promise<void> {
-  await store.markSessionsRevoked(userId, now);
+export async function endAllSessions(userId: string, now = Date.now(), client: ClientInfo = {}): Promise<void> {
+  await store.markSessionsRevoked(userId, now, auditEvent("signout", userId, now, client));
   await revokeListedSessions(userId, now);
 }
 
@@ -132,4 +170,68 @@ export async function endAllSessions(userId: string, now = Date.now()): Promise<
 export async function revokeListedSessions(userId: string, now: number): Promise<void> {
   const sids = await store.listSessionIds(userId);
   await Promise.all(sids.map((sid) => store.revokeSession(sid, now)));
+}
+
+// ---- the device list --------------------------------------------------------
+
+/** One live session as its user sees it (GET /users/me/sessions). */
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  userAgent?: string;
+  ipAddress?: string;
+  current: boolean;
+}
+
+/**
+ * How many of a user's session items the list reads at most (10 BatchGetItem
+ * calls). Ended sessions stay until their expiry (refresh-token lifetime), so
+ * this bounds the work for an account that signs in by script in a loop.
+ */
+export const MAX_LISTED_SESSIONS = 1000;
+
+const SESSION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Sessions stored before lastUsedAt existed count as last used at their signin. */
+const lastUsedAt = (session: SessionSummary) => session.lastUsedAt ?? session.createdAt;
+
+function toSessionInfo(session: SessionSummary, currentSid: string): SessionInfo {
+  return {
+    id: session.sid,
+    createdAt: new Date(session.createdAt).toISOString(),
+    lastUsedAt: new Date(lastUsedAt(session)).toISOString(),
+    ...(session.userAgent && { userAgent: session.userAgent }),
+    ...(session.ipAddress && { ipAddress: session.ipAddress }),
+    current: session.sid === currentSid,
+  };
+}
+
+/** The user's live sessions, most recently used first; `current` marks the caller's. */
+export async function listSessions(userId: string, currentSid: string, now = Date.now()): Promise<SessionInfo[]> {
+  const [sids, user] = await Promise.all([store.listSessionIds(userId), store.getUser(userId)]);
+  if (!user) return [];
+  if (sids.length > MAX_LISTED_SESSIONS) {
+    logger.warn({ userId, sessionItems: sids.length, read: MAX_LISTED_SESSIONS }, "session list truncated");
+  }
+  const sessions = await store.getSessions(sids.slice(0, MAX_LISTED_SESSIONS));
+  return sessions
+    .filter((session) => session.userId === userId && isLive(session, user, now))
+    .sort((a, b) => lastUsedAt(b) - lastUsedAt(a) || b.createdAt - a.createdAt)
+    .map((session) => toSessionInfo(session, currentSid));
+}
+
+/**
+ * Ends one of the user's own live sessions (DELETE /users/me/sessions/{sid}),
+ * with a `session_revoked` event. 404 for a session that is not the user's,
+ * is unknown, malformed, or already ended: none of them tells the caller more.
+ */
+export async function revokeOwnSession(userId: string, sid: string, now = Date.now(), client: ClientInfo = {}): Promise<void> {
+  const notFound = () => new NotFoundError("Session not found");
+  if (!SESSION_ID_PATTERN.test(sid)) throw notFound();
+  const [session, user] = await Promise.all([store.getSession(sid), store.getUser(userId)]);
+  if (!session || !user || session.userId !== userId || !isLive(session, user, now)) throw notFound();
+  // The condition (still open, still the user's) closes the race with a concurrent signout.
+  const ended = await store.endSessionRecorded(sid, now, auditEvent("session_revoked", userId, now, client, sid), userId);
+  if (!ended) throw notFound();
 }

@@ -6,8 +6,11 @@
  *   EMAIL#<email>        uniqueness claim on the normalized email -> userId
  *   USERNAME#<lower>     uniqueness claim on the lower-cased username -> userId
  *   SIGNIN#<key>         failed-signin counter of one account (expires)
+ *   (USER# items also carry the keys of the sparse GSI byCreatedAt: see user-list-store.ts)
+ *   (TOKEN#<hash> one-time tokens: one-time-token-store.ts; MAILLIMIT#...: email-limit-store.ts)
  * sessions table (pk, GSI byUser on userId):
- *   SESSION#<sid>        one signed-in session with the SHA-256 of its live refresh token (expires, may be revoked)
+ *   SESSION#<sid>        one signed-in session with the SHA-256 of its live refresh token and of its
+ *                        predecessor, the time of the last rotation (expires, may be revoked)
  *   REFRESH#<hash>       a refresh token the session rotated away, kept to detect its reuse (expires)
  *
  * Items with `expiresAt` (epoch seconds) are removed by DynamoDB TTL, but TTL
@@ -15,6 +18,8 @@
  * always compare `expiresAt` with the clock themselves.
  */
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -24,7 +29,10 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { setTimeout as sleep } from "node:timers/promises";
 import { config } from "./config.js";
+import type { ClientInfo } from "./client-info.js";
 import { ConflictError, ServiceUnavailableError } from "./errors.js";
+import { auditEventPut, type AuditEvent } from "./events-store.js";
+import { userListKeys } from "./user-list-store.js";
 import { sessionPk, sidOfSessionPk } from "./session-item.js";
 import {
   conditionFailedAt,
@@ -44,6 +52,12 @@ export interface UserRecord {
   createdAt: string;
   /** Epoch ms: sessions created before this were ended by a password change or "sign out everywhere". */
   sessionsRevokedAt?: number;
+  /** Set (true) only while an admin has disabled the account; absent otherwise. */
+  disabled?: boolean;
+  emailVerified?: boolean;
+  /** SHA-256 of the live reset / verification token (one-time-token-store.ts); absent when none. */
+  resetTokenHash?: string;
+  verifyTokenHash?: string;
 }
 
 export interface SessionRecord {
@@ -58,8 +72,15 @@ export interface SessionRecord {
   userAgent?: string;
   expiresAt: number;
   refreshTokenHash: string;
+  /** The token rotated away last (refresh-rotation.ts: it may repeat within the grace window). */
+  previousRefreshTokenHash?: string;
+  /** Epoch ms of the last rotation. */
+  rotatedAt?: number;
   revokedAt?: number;
 }
+
+/** What the device list reads of a session: never its token hashes. */
+export type SessionSummary = Omit<SessionRecord, "refreshTokenHash" | "previousRefreshTokenHash" | "rotatedAt">;
 
 export interface RotatedRefreshToken {
   sid: string;
@@ -76,16 +97,16 @@ const users = config.usersTable;
 const sessions = config.sessionsTable;
 const nowSeconds = (now: number) => Math.floor(now / 1000);
 
-const userKey = (userId: string) => ({ pk: `USER#${userId}` });
-const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
-const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}` });
-const signinKey = (key: string) => ({ pk: `SIGNIN#${key}` });
-const sessionKey = (sid: string) => ({ pk: sessionPk(sid) });
+export const userKey = (userId: string) => ({ pk: `USER#${userId}` });
+export const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
+export const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}` });
+export const signinKey = (key: string) => ({ pk: `SIGNIN#${key}` });
+export const sessionKey = (sid: string) => ({ pk: sessionPk(sid) });
 const refreshKey = (hash: string) => ({ pk: `REFRESH#${hash}` });
 
-function withoutKey<T>(item: Record<string, unknown> | undefined): T | undefined {
+export function withoutKey<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
-  const { pk: _pk, ...rest } = item;
+  const { pk: _pk, listPk: _listPk, listSk: _listSk, ...rest } = item;
   return rest as T;
 }
 
@@ -102,7 +123,7 @@ async function getItem(table: string, key: { pk: string }): Promise<Record<strin
  * rather than queued. Retrying with jitter lets the race settle so that the
  * losers see the winner's item and fail their condition instead.
  */
-async function transactWrite(items: NonNullable<TransactWriteCommand["input"]["TransactItems"]>): Promise<void> {
+export async function transactWrite(items: NonNullable<TransactWriteCommand["input"]["TransactItems"]>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await guarded(() => documentClient.send(new TransactWriteCommand({ TransactItems: items })));
@@ -130,8 +151,10 @@ function sessionPut(session: SessionRecord) {
   };
 }
 
-export async function putSession(session: SessionRecord): Promise<void> {
-  await guarded(() => documentClient.send(new PutCommand(sessionPut(session).Put)));
+/** Stores a new session; with `event`, in one transaction with the audit event that records it. */
+export async function putSession(session: SessionRecord, event?: AuditEvent): Promise<void> {
+  if (event) await transactWrite([sessionPut(session), auditEventPut(event)]);
+  else await guarded(() => documentClient.send(new PutCommand(sessionPut(session).Put)));
 }
 
 export async function getSession(sid: string): Promise<SessionRecord | undefined> {
@@ -144,27 +167,37 @@ export async function getRotatedRefreshToken(hash: string): Promise<RotatedRefre
 
 /**
  * Replaces the session's refresh token in one transaction: the session moves
- * on only if it is live and still holds the old token, and the old token is
- * kept (hashed) as rotated so that presenting it again can be recognised.
+ * on only if it is live and still holds the old token; the old token becomes
+ * the predecessor (with the rotation time, for the grace window) and is also
+ * kept as rotated so that presenting it again later can be recognised. The
+ * session records its use (time, and the device as it is now).
  * Returns false when another rotation won (or the session ended) meanwhile.
  */
 export async function rotateRefreshToken(
   session: SessionRecord,
   next: { refreshTokenHash: string; expiresAt: number },
   now: number,
+  client: ClientInfo = {},
 ): Promise<boolean> {
+  // A request without an IP or User-Agent keeps the ones the session has.
+  const seen = Object.entries(client).filter(([, value]) => value !== undefined) as [keyof ClientInfo, string][];
   try {
     await transactWrite([
       {
         Update: {
           TableName: sessions,
           Key: sessionKey(session.sid),
-          UpdateExpression: "SET refreshTokenHash = :next, expiresAt = :expiresAt",
+          UpdateExpression: [
+            "SET refreshTokenHash = :next, previousRefreshTokenHash = :current, rotatedAt = :now, lastUsedAt = :now, expiresAt = :expiresAt",
+            ...seen.map(([name]) => `${name} = :${name}`),
+          ].join(", "),
           ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revokedAt) AND refreshTokenHash = :current",
           ExpressionAttributeValues: {
             ":next": next.refreshTokenHash,
             ":expiresAt": next.expiresAt,
             ":current": session.refreshTokenHash,
+            ":now": now,
+            ...Object.fromEntries(seen.map(([name, value]) => [`:${name}`, value])),
           },
         },
       },
@@ -202,6 +235,64 @@ export async function revokeSession(sid: string, now: number): Promise<void> {
   }
 }
 
+/**
+ * Ends a session that is open (exists, not yet ended; of `userId` when given)
+ * and records `event` in the same transaction. False when there was no such
+ * session, in which case nothing was written.
+ */
+export async function endSessionRecorded(sid: string, now: number, event: AuditEvent, userId?: string): Promise<boolean> {
+  try {
+    await transactWrite([
+      {
+        Update: {
+          TableName: sessions,
+          Key: sessionKey(sid),
+          UpdateExpression: "SET revokedAt = :now",
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(revokedAt)${userId === undefined ? "" : " AND userId = :userId"}`,
+          ExpressionAttributeValues: { ":now": now, ...(userId !== undefined && { ":userId": userId }) },
+        },
+      },
+      auditEventPut(event),
+    ]);
+    return true;
+  } catch (error) {
+    if (isTransactionCanceled(error) && conditionFailedAt(error, 0)) return false;
+    throw error;
+  }
+}
+
+/** BatchGetItem's limit per call. */
+const BATCH_GET_MAX_KEYS = 100;
+
+/**
+ * Reads sessions by id (consistently), without their token hashes, in calls
+ * of at most 100 keys, retrying the keys DynamoDB leaves unprocessed.
+ * Sessions that no longer exist are left out; the order is not kept.
+ */
+export async function getSessions(sids: readonly string[]): Promise<SessionSummary[]> {
+  const found: SessionSummary[] = [];
+  for (let start = 0; start < sids.length; start += BATCH_GET_MAX_KEYS) {
+    let keys: Record<string, unknown>[] | undefined = sids.slice(start, start + BATCH_GET_MAX_KEYS).map(sessionKey);
+    for (let attempt = 1; keys && keys.length > 0; attempt++) {
+      if (attempt > 1) {
+        if (attempt > 6) throw new ServiceUnavailableError();
+        await sleep(10 + Math.random() * 40 * attempt);
+      }
+      const request = {
+        Keys: keys,
+        ConsistentRead: true,
+        ProjectionExpression: "pk, userId, createdAt, lastUsedAt, ipAddress, userAgent, expiresAt, revokedAt",
+      };
+      const page: BatchGetCommandOutput = await guarded(() => documentClient.send(new BatchGetCommand({ RequestItems: { [sessions]: request } })));
+      for (const item of page.Responses?.[sessions] ?? []) {
+        found.push({ ...withoutKey<SessionSummary>(item)!, sid: sidOfSessionPk(String(item.pk)) });
+      }
+      keys = page.UnprocessedKeys?.[sessions]?.Keys;
+    }
+  }
+  return found;
+}
+
 export async function listSessionIds(userId: string): Promise<string[]> {
   const sids: string[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -227,9 +318,10 @@ export async function listSessionIds(userId: string): Promise<string[]> {
 
 /**
  * Creates the user, its uniqueness claims and its first session in one
- * transaction: either all exist afterwards or none does.
+ * transaction: either all exist afterwards or none does. Without a session
+ * when signup opens none (REQUIRE_VERIFIED_EMAIL).
  */
-export async function createUserWithSession(user: UserRecord, session: SessionRecord): Promise<void> {
+export async function createUserWithSession(user: UserRecord, session: SessionRecord | undefined, event?: AuditEvent): Promise<void> {
   const claims = [
     { ...emailKey(user.email), userId: user.userId },
     ...(user.username ? [{ ...usernameKey(user.username), userId: user.userId }] : []),
@@ -240,11 +332,12 @@ export async function createUserWithSession(user: UserRecord, session: SessionRe
       {
         Put: {
           TableName: users,
-          Item: { ...userKey(user.userId), ...user },
+          Item: { ...userKey(user.userId), ...user, ...userListKeys(user) },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      sessionPut(session),
+      ...(session ? [sessionPut(session)] : []),
+      ...(event ? [auditEventPut(event)] : []),
     ]);
   } catch (error) {
     if (isTransactionCanceled(error)) {
@@ -294,33 +387,36 @@ export async function setUserRoles(userId: string, roles: string[]): Promise<Use
   }
 }
 
-/** Stores a new password hash and marks every earlier session as ended. */
-export async function setPasswordHash(userId: string, passwordHash: string, now: number): Promise<void> {
-  await guarded(() =>
-    documentClient.send(
-      new UpdateCommand({
-        TableName: users,
-        Key: userKey(userId),
-        UpdateExpression: "SET passwordHash = :hash, sessionsRevokedAt = :now",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: { ":hash": passwordHash, ":now": now },
-      }),
-    ),
-  );
+/**
+ * Stores a new password hash and marks every earlier session as ended (with
+ * `event`, in one transaction with it); a pending reset token dies with the old password.
+ */
+export async function setPasswordHash(userId: string, passwordHash: string, now: number, event?: AuditEvent): Promise<void> {
+  const update = {
+    TableName: users,
+    Key: userKey(userId),
+    UpdateExpression: "SET passwordHash = :hash, sessionsRevokedAt = :now REMOVE resetTokenHash",
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeValues: { ":hash": passwordHash, ":now": now },
+  };
+  if (event) await transactWrite([{ Update: update }, auditEventPut(event)]);
+  else await guarded(() => documentClient.send(new UpdateCommand(update)));
 }
 
-export async function markSessionsRevoked(userId: string, now: number): Promise<void> {
-  await guarded(() =>
-    documentClient.send(
-      new UpdateCommand({
-        TableName: users,
-        Key: userKey(userId),
-        UpdateExpression: "SET sessionsRevokedAt = :now",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: { ":now": now },
-      }),
-    ),
-  );
+/** Marks every session created until `now` as ended; with `event`, recorded in the same transaction. */
+export async function markSessionsRevoked(userId: string, now: number, event?: AuditEvent): Promise<void> {
+  const update = {
+    TableName: users,
+    Key: userKey(userId),
+    UpdateExpression: "SET sessionsRevokedAt = :now",
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeValues: { ":now": now },
+  };
+  if (!event) {
+    await guarded(() => documentClient.send(new UpdateCommand(update)));
+    return;
+  }
+  await transactWrite([{ Update: update }, auditEventPut(event)]);
 }
 
 // ---- failed signins -------------------------------------------------------
@@ -360,20 +456,19 @@ export async function addSigninFailure(key: string, now: number, windowSeconds: 
   }
 }
 
-export async function lockSignin(key: string, lockedUntil: number, windowSeconds: number): Promise<void> {
-  await guarded(() =>
-    documentClient.send(
-      new UpdateCommand({
-        TableName: users,
-        Key: signinKey(key),
-        UpdateExpression: "SET lockedUntil = :lockedUntil, expiresAt = :expiresAt",
-        ExpressionAttributeValues: {
-          ":lockedUntil": lockedUntil,
-          ":expiresAt": nowSeconds(lockedUntil) + windowSeconds,
-        },
-      }),
-    ),
-  );
+/** Locks signin of `key` until `lockedUntil`; with `event` (locked_out), in one transaction with it. */
+export async function lockSignin(key: string, lockedUntil: number, windowSeconds: number, event?: AuditEvent): Promise<void> {
+  const update = {
+    TableName: users,
+    Key: signinKey(key),
+    UpdateExpression: "SET lockedUntil = :lockedUntil, expiresAt = :expiresAt",
+    ExpressionAttributeValues: {
+      ":lockedUntil": lockedUntil,
+      ":expiresAt": nowSeconds(lockedUntil) + windowSeconds,
+    },
+  };
+  if (event) await transactWrite([{ Update: update }, auditEventPut(event)]);
+  else await guarded(() => documentClient.send(new UpdateCommand(update)));
 }
 
 export async function clearSigninFailures(key: string): Promise<void> {

@@ -7,11 +7,10 @@
 import { BadRequestError, type FieldProblem } from "./errors.js";
 import { passwordProblems } from "./password.js";
 import { ROLES, isRole, type Role } from "./roles.js";
-import { normalizeEmail } from "./users.js";
+import { canonicalEmail } from "./email-address.js";
 
-const EMAIL_MAX = 254;
-// Pragmatic, not RFC 5322: one @, no spaces, a dot in the domain. Confirmation emails are the real check.
-const EMAIL_PATTERN = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:]+$/;
+// Before normalization (spaces, Unicode domains); email-address.ts limits the canonical form to 254.
+const EMAIL_RAW_MAX = 320;
 const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
 const NAME_MAX = 100;
 // Long enough for any password a person types, short enough that no one hashes megabytes.
@@ -41,11 +40,11 @@ class Checker {
   }
 
   email(field: string, required: boolean): string | undefined {
-    const raw = this.string(field, { required, max: EMAIL_MAX });
+    const raw = this.string(field, { required, max: EMAIL_RAW_MAX });
     if (raw === undefined) return undefined;
-    const email = normalizeEmail(raw);
-    if (!EMAIL_PATTERN.test(email)) return void this.problem(field, "must be a valid email address");
-    return email;
+    const checked = canonicalEmail(raw);
+    if ("problem" in checked) return void this.problem(field, checked.problem);
+    return checked.email;
   }
 
   username(field: string, required: boolean): string | undefined {
@@ -163,4 +162,49 @@ export function parseUserId(id: unknown): string {
     throw new BadRequestError("Invalid request: id must be a user id", [{ field: "id", problem: "must be a user id" }]);
   }
   return id;
+}
+
+/** `PATCH /users/{id}`: `{ disabled: boolean }` (roles change through PUT /users/{id}/roles). */
+export function parseUserUpdate(body: unknown): { disabled: boolean } {
+  const c = checker(body);
+  const disabled = c.boolean("disabled");
+  if (disabled === undefined && !c.problems.length) c.problem("disabled", "is required");
+  c.done();
+  return { disabled: disabled! };
+}
+
+/** `DELETE /users/me`: `{ currentPassword }`. */
+export function parseAccountDeletion(body: unknown): { currentPassword: string } {
+  const c = checker(body);
+  const currentPassword = c.string("currentPassword", { required: true, max: SECRET_MAX });
+  c.done();
+  return { currentPassword: currentPassword! };
+}
+
+export function parseForgotPassword(body: unknown): { email: string } {
+  const c = checker(body);
+  const email = c.email("email", true);
+  c.done();
+  return { email: email! };
+}
+
+export interface PasswordResetInput {
+  token: string;
+  newPassword: string;
+}
+
+/** Shape only: the policy needs the account's email and username, so the reset applies it. */
+export function parsePasswordReset(body: unknown): PasswordResetInput {
+  const c = checker(body);
+  const token = c.string("token", { required: true, max: SECRET_MAX });
+  const newPassword = c.string("newPassword", { required: true, max: SECRET_MAX });
+  c.done();
+  return { token: token!, newPassword: newPassword! };
+}
+
+export function parseEmailVerification(body: unknown): { token: string } {
+  const c = checker(body);
+  const token = c.string("token", { required: true, max: SECRET_MAX });
+  c.done();
+  return { token: token! };
 }

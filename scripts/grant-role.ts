@@ -51,7 +51,8 @@ async function main(): Promise<void> {
     const user = await store.findUserByEmail(normalizeEmail(email));
     if (!user) throw new Error(`no user with email ${normalizeEmail(email)} in stage ${stage}`);
     const roles = [...new Set([...user.roles, role])];
-    await store.setUserRoles(user.userId, roles);
+    const { writeRolesByOperator } = await import("../lib/account-store.js");
+    await writeRolesByOperator(user.userId, roles, { userId: user.userId, type: "roles_changed", at: Date.now() });
     console.log(`${user.email} now has roles: ${roles.join(", ")}`);
   } finally {
     await stopLocal?.();

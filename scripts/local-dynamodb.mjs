@@ -6,7 +6,14 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import { parse } from "yaml";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -104,13 +111,38 @@ const unless = (expected) => (error) => {
   if (!expected.test(error?.message ?? "")) throw error;
 };
 
-/** Creates the stage's tables (with TTL) unless they exist already. */
+/**
+ * Adds the indexes tables.yml defines that an existing table (data on disk
+ * from an older version) lacks, as CloudFormation does deployed. Items written
+ * before an index existed may need a backfill (README "Upgrading").
+ */
+async function addMissingIndexes(client, table) {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: table.TableName }));
+  const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of table.GlobalSecondaryIndexes ?? []) {
+    if (existing.has(index.IndexName)) continue;
+    await client
+      .send(
+        new UpdateTableCommand({
+          TableName: table.TableName,
+          AttributeDefinitions: table.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      )
+      .catch(unless(/already exists/i));
+  }
+}
+
+/** Creates the stage's tables (with TTL) unless they exist already, and adds indexes they lack. */
 export async function ensureTables(endpoint, stage) {
   const client = localClient(endpoint);
   const { TableNames = [] } = await client.send(new ListTablesCommand({}));
   const tables = tableDefinitions(stage);
   for (const table of tables) {
-    if (TableNames.includes(table.TableName)) continue;
+    if (TableNames.includes(table.TableName)) {
+      await addMissingIndexes(client, table);
+      continue;
+    }
     // Idempotent: another process may be creating the same tables in a shared
     // DynamoDB (DYNAMODB_ENDPOINT), or the SDK may retry a call whose answer was lost.
     await client

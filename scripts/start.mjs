@@ -3,12 +3,14 @@
 //
 // Environment: PORT, CORS_ORIGINS, AUTH_DATA_DIR (default .data),
 // DYNAMODB_ENDPOINT (use a DynamoDB you run yourself instead of starting one),
-// APP_URL (where the example web app is served, default http://localhost:4040).
+// APP_URL (where the example web app is served, default http://localhost:4040),
+// MAIL_PORT (default 8005: the local SES engine every email lands in).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { ensureTables, freePort, startDynamoDbLocal } from "./local-dynamodb.mjs";
 import { startWebServer } from "./web-server.mjs";
 
@@ -17,6 +19,20 @@ const STAGE = "local";
 const port = process.env.PORT || "3000";
 const appUrl = process.env.APP_URL || "http://localhost:4040";
 const dataDir = resolve(root, process.env.AUTH_DATA_DIR || ".data");
+const mailPort = Number(process.env.MAIL_PORT || "8005");
+
+/**
+ * The local Amazon SES engine (aws-ses-v2-local): the real SESv2 SendEmail API
+ * on loopback, an inbox page at / and JSON at GET /store. Emails live in memory.
+ */
+async function startLocalSes(port) {
+  const startServer = createRequire(import.meta.url)("aws-ses-v2-local").default;
+  const server = await startServer({ host: "127.0.0.1", port });
+  return {
+    url: `http://localhost:${port}`,
+    stop: () => new Promise((done) => server.close(() => done())),
+  };
+}
 
 function log(message) {
   console.log(`[start] ${message}`);
@@ -39,6 +55,11 @@ async function main() {
     log(`DynamoDB Local on ${endpoint}, data in ${resolve(dataDir, "dynamodb")}`);
   }
   await ensureTables(endpoint, STAGE);
+  const ses = await startLocalSes(mailPort).catch((error) => {
+    throw new Error(`could not start the local SES engine on MAIL_PORT ${mailPort}: ${error.message}`);
+  });
+  log(`local SES engine on ${ses.url}: every email sent lands in its inbox, ${ses.url}/ (JSON: ${ses.url}/store)`);
+  const lambdaPort = process.env.OFFLINE_LAMBDA_PORT || String(await freePort());
   // Tells `npm run grant-role` where the running database is.
   const endpointFile = resolve(dataDir, "dynamodb-endpoint");
   writeFileSync(endpointFile, endpoint);
@@ -57,7 +78,10 @@ async function main() {
         DYNAMODB_ENDPOINT: endpoint,
         JWT_SECRET_FILE: secretFile,
         SERVER_SECRET_FILE: serverSecretFile,
-        OFFLINE_LAMBDA_PORT: process.env.OFFLINE_LAMBDA_PORT || String(await freePort()),
+        OFFLINE_LAMBDA_PORT: lambdaPort,
+        // The functions send email to the local SES engine and queue mail jobs on offline's Lambda port.
+        SES_ENDPOINT: `http://127.0.0.1:${mailPort}`,
+        LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
         SLS_TELEMETRY_DISABLED: "1",
         APP_URL: appUrl,
         CORS_ORIGINS: process.env.CORS_ORIGINS || new URL(appUrl).origin,
@@ -78,6 +102,7 @@ async function main() {
     }
     rmSync(endpointFile, { force: true });
     web.close();
+    await ses.stop();
     await dynamodb?.stop();
     process.exit(code);
   };
@@ -92,7 +117,7 @@ async function main() {
       buffered += chunk;
       if (!ready && /Server ready:/.test(buffered)) {
         ready = true;
-        console.log(`\nAuth API ready at http://localhost:${port}\nWeb app at ${appUrl}\n`);
+        console.log(`\nAuth API ready at http://localhost:${port}\nWeb app at ${appUrl}\nEmails: ${ses.url}/\n`);
       }
       if (buffered.length > 10_000) buffered = buffered.slice(-1000);
     });

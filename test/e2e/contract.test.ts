@@ -60,7 +60,7 @@ describe("signup", () => {
     expect(user.email).toMatch(/^mixed-[0-9a-f]{8}@example\.com$/);
     expect(typeof user.id).toBe("string");
     expect(new Date(user.createdAt).toISOString()).toBe(user.createdAt);
-    expect(Object.keys(user).sort()).toEqual(["createdAt", "email", "id", "name", "roles", "username"]);
+    expect(Object.keys(user).sort()).toEqual(["createdAt", "email", "emailVerified", "id", "name", "roles", "username"]);
     expect(tokenType).toBe("Bearer");
     expect(expiresIn).toBe(900);
     expect(Buffer.from(refreshToken, "base64url").length).toBeGreaterThanOrEqual(32);

@@ -1,5 +1,7 @@
-// Sessions over HTTP: refresh rotation and reuse detection, signout,
-// password change, access-token revocation at the authorizer, lockout.
+// Sessions over HTTP: refresh rotation, its grace window and reuse detection,
+// the device list, signout, password change, access-token revocation at the
+// authorizer, lockout. This stack runs the default window (10 s); the window's
+// end and strict mode (0) run on stacks of their own in refresh-window.test.ts.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, type Client } from "../helpers/client.js";
@@ -41,7 +43,7 @@ const meStatus = async (accessToken: string) => (await api.get("/users/me", { to
 const refreshStatus = async (refreshToken: string) => (await api.post("/auth/refresh", { refreshToken })).status;
 
 describe("refresh", () => {
-  it("returns a new session; the old refresh token stops working", async () => {
+  it("returns a new session with a new refresh token, which refreshes again", async () => {
     const first = await signup();
     const reply = await api.post("/auth/refresh", { refreshToken: first.refreshToken });
     expect(reply.status).toBe(200);
@@ -51,20 +53,54 @@ describe("refresh", () => {
     expect(await refreshStatus(reply.body.refreshToken)).toBe(200);
   });
 
-  it("a rotated refresh token presented again ends its whole chain: newest refresh token and access tokens", async () => {
+  it("a token rotated away before the predecessor ends its whole chain: newest refresh token and access tokens", async () => {
     const first = await signup();
     const second = (await api.post("/auth/refresh", { refreshToken: first.refreshToken })).body;
+    const third = (await api.post("/auth/refresh", { refreshToken: second.refreshToken })).body;
     expect(await refreshStatus(first.refreshToken)).toBe(401);
-    expect(await refreshStatus(second.refreshToken)).toBe(401);
-    expect(await meStatus(second.accessToken)).toBe(401);
+    expect(await refreshStatus(third.refreshToken)).toBe(401);
+    expect(await meStatus(third.accessToken)).toBe(401);
     expect(await meStatus(first.accessToken)).toBe(401);
   });
 
-  it("gives one success for parallel refreshes of one token", async () => {
+  it("answers every one of parallel refreshes of one token with 200 and the same refresh token, and every token handed out works", async () => {
     const first = await signup();
-    const statuses = await Promise.all(Array.from({ length: 5 }, () => refreshStatus(first.refreshToken)));
-    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 401)).toHaveLength(4);
+    const replies = await Promise.all(Array.from({ length: 6 }, () => api.post("/auth/refresh", { refreshToken: first.refreshToken })));
+    expect(replies.map((r) => r.status)).toEqual(Array(6).fill(200));
+    const handedOut = new Set(replies.map((r) => r.body.refreshToken as string));
+    expect(handedOut.size).toBe(1);
+    for (const reply of replies) expect(await meStatus(reply.body.accessToken)).toBe(200);
+    const next = await api.post("/auth/refresh", { refreshToken: [...handedOut][0] });
+    expect(next.status).toBe(200);
+    expect(await meStatus(next.body.accessToken)).toBe(200);
+  });
+
+  it("a retried refresh whose response was lost gets the same refresh token, and the session lives on", async () => {
+    const first = await signup();
+    const lost = await api.post("/auth/refresh", { refreshToken: first.refreshToken }); // the client never reads it
+    const retried = await api.post("/auth/refresh", { refreshToken: first.refreshToken });
+    expect(retried.status).toBe(200);
+    expect(retried.body.refreshToken).toBe(lost.body.refreshToken);
+    expect(await meStatus(lost.body.accessToken)).toBe(200);
+    expect(await meStatus(retried.body.accessToken)).toBe(200);
+    expect(await refreshStatus(retried.body.refreshToken)).toBe(200);
+  });
+
+  it("a retry after the connection dropped before the answer gets 200 with a working refresh token", async () => {
+    const first = await signup();
+    const aborted = new AbortController();
+    const dropped = fetch(`${stack.baseUrl}/auth/refresh`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refreshToken: first.refreshToken }),
+      signal: aborted.signal,
+    }).catch((error: unknown) => error);
+    setTimeout(() => aborted.abort(), 50);
+    expect(await dropped).toBeInstanceOf(Error);
+    const retried = await api.post("/auth/refresh", { refreshToken: first.refreshToken });
+    expect(retried.status).toBe(200);
+    expect(await meStatus(retried.body.accessToken)).toBe(200);
+    expect(await refreshStatus(retried.body.refreshToken)).toBe(200);
   });
 
   it("answers 401 for an unknown refresh token and 400 for a missing one", async () => {
@@ -72,6 +108,86 @@ describe("refresh", () => {
     const reply = await api.post("/auth/refresh", {});
     expect(reply.status).toBe(400);
     expect(typeof reply.body.message).toBe("string");
+  });
+});
+
+describe("the device list", () => {
+  const laptop = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0";
+  const phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1";
+  const signinAs = async (email: string, userAgent: string) => {
+    const reply = await api.post("/auth/signin", { email, password: PASSWORD }, { headers: { "user-agent": userAgent } });
+    expect(reply.status).toBe(200);
+    return reply.body as Session;
+  };
+  const list = async (accessToken: string) => {
+    const reply = await api.get("/users/me/sessions", { token: accessToken });
+    expect(reply.status).toBe(200);
+    return reply.body.sessions as { id: string; createdAt: string; lastUsedAt: string; userAgent?: string; ipAddress?: string; current: boolean }[];
+  };
+  const revoke = (accessToken: string, sid: string) =>
+    api.request("DELETE", `/users/me/sessions/${encodeURIComponent(sid)}`, undefined, { token: accessToken });
+  const sidOf = (accessToken: string) => JSON.parse(Buffer.from(accessToken.split(".")[1]!, "base64url").toString()).sid as string;
+
+  it("lists each live session with its device and times; `current` marks the caller's", async () => {
+    const { email } = await signup();
+    const onLaptop = await signinAs(email, laptop);
+    const onPhone = await signinAs(email, phone);
+    const seen = await list(onLaptop.accessToken);
+    expect(seen).toHaveLength(3);
+    const byId = new Map(seen.map((s) => [s.id, s]));
+    expect(byId.get(sidOf(onLaptop.accessToken))).toMatchObject({ userAgent: laptop, current: true });
+    expect(byId.get(sidOf(onPhone.accessToken))).toMatchObject({ userAgent: phone, current: false });
+    for (const session of seen) {
+      expect(Object.keys(session).every((k) => ["id", "createdAt", "lastUsedAt", "userAgent", "ipAddress", "current"].includes(k))).toBe(true);
+      expect(new Date(session.createdAt).toISOString()).toBe(session.createdAt);
+      expect(new Date(session.lastUsedAt).getTime()).toBeGreaterThanOrEqual(new Date(session.createdAt).getTime());
+      expect(typeof session.ipAddress).toBe("string");
+    }
+    expect(JSON.stringify(seen)).not.toMatch(/refreshToken|Hash/i);
+    expect((await list(onPhone.accessToken)).filter((s) => s.current).map((s) => s.id)).toEqual([sidOf(onPhone.accessToken)]);
+  });
+
+  it("a refresh updates the session's lastUsedAt and User-Agent", async () => {
+    const { email } = await signup();
+    const onLaptop = await signinAs(email, laptop);
+    const before = (await list(onLaptop.accessToken)).find((s) => s.current)!;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const refreshed = await api.post("/auth/refresh", { refreshToken: onLaptop.refreshToken }, { headers: { "user-agent": `${laptop} Updated` } });
+    expect(refreshed.status).toBe(200);
+    const after = (await list(refreshed.body.accessToken)).find((s) => s.current)!;
+    expect(after.id).toBe(before.id);
+    expect(after.createdAt).toBe(before.createdAt);
+    expect(new Date(after.lastUsedAt).getTime()).toBeGreaterThan(new Date(before.lastUsedAt).getTime());
+    expect(after.userAgent).toBe(`${laptop} Updated`);
+  });
+
+  it("revoking a session from another device ends it there at once (access and refresh token); it leaves the list", async () => {
+    const { email } = await signup();
+    const onLaptop = await signinAs(email, laptop);
+    const onPhone = await signinAs(email, phone);
+    expect((await revoke(onLaptop.accessToken, sidOf(onPhone.accessToken))).status).toBe(204);
+    expect(await meStatus(onPhone.accessToken)).toBe(401);
+    expect(await refreshStatus(onPhone.refreshToken)).toBe(401);
+    expect(await meStatus(onLaptop.accessToken)).toBe(200);
+    expect((await list(onLaptop.accessToken)).map((s) => s.id)).not.toContain(sidOf(onPhone.accessToken));
+    expect((await revoke(onLaptop.accessToken, sidOf(onPhone.accessToken))).status).toBe(404);
+  });
+
+  it("answers 404 for another user's, an unknown or a malformed session id, and ends nothing", async () => {
+    const mine = await signup();
+    const theirs = await signup();
+    for (const sid of [sidOf(theirs.accessToken), "00000000-0000-4000-8000-000000000000", "not a session"]) {
+      const reply = await revoke(mine.accessToken, sid);
+      expect(reply.status, sid).toBe(404);
+      expect(typeof reply.body.message).toBe("string");
+    }
+    expect(await meStatus(theirs.accessToken)).toBe(200);
+    expect(await meStatus(mine.accessToken)).toBe(200);
+  });
+
+  it("needs a bearer token", async () => {
+    expect((await api.get("/users/me/sessions")).status).toBe(401);
+    expect((await api.request("DELETE", "/users/me/sessions/00000000-0000-4000-8000-000000000000")).status).toBe(401);
   });
 });
 

@@ -13,8 +13,10 @@ export interface Stack {
   baseUrl: string;
   /** The example web app (APP_URL), allowed by the API's CORS_ORIGINS. */
   appUrl: string;
-  /** The local SES engine's inbox (`GET <mailUrl>/store`). */
+  /** The stack's local SES engine: `GET <mailUrl>/store` lists every email sent. */
   mailUrl: string;
+  /** Offline's Lambda API (the mailer's asynchronous invokes). */
+  lambdaUrl: string;
   dataDir: string;
   /** Everything the stack printed (for the log-scanning test). */
   output(): string;
@@ -32,6 +34,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const port = await freePort();
   const appUrl = `http://localhost:${await freePort()}`;
   const mailPort = await freePort();
+  const lambdaPort = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.mjs")], {
     cwd: root,
     env: {
@@ -41,12 +44,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       DYNAMODB_ENDPOINT: "",
       PORT: String(port),
       AUTH_DATA_DIR: dataDir,
-      OFFLINE_LAMBDA_PORT: String(await freePort()),
+      OFFLINE_LAMBDA_PORT: String(lambdaPort),
+      MAIL_PORT: String(mailPort),
       // Stacks run side by side: each builds its bundles in a folder of its own.
       ESBUILD_WORK_FOLDER: `.esbuild-test/${port}`,
       CORS_ORIGINS: `http://localhost:4040,https://app.example.com,${appUrl}`,
       APP_URL: appUrl,
-      MAIL_PORT: String(mailPort),
       BCRYPT_COST: "10", // the local default, not the unit tests' minimum
       ...options.env,
     },
@@ -83,5 +86,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stop();
     throw error;
   });
-  return { baseUrl: `http://localhost:${port}`, appUrl, mailUrl: `http://localhost:${mailPort}`, dataDir, output: () => output, stop };
+  return {
+    baseUrl: `http://localhost:${port}`,
+    appUrl,
+    mailUrl: `http://localhost:${mailPort}`,
+    lambdaUrl: `http://localhost:${lambdaPort}`,
+    dataDir,
+    output: () => output,
+    stop,
+  };
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { changePassword, setRoles, signin, signup } from "../../lib/accounts.js";
+import { changePassword, signin, signup } from "../../lib/accounts.js";
+import { changeRoles } from "../../lib/administration.js";
 import { documentClient } from "../../lib/dynamodb.js";
 import { ConflictError, TooManyRequestsError, UnauthorizedError } from "../../lib/errors.js";
 import * as store from "../../lib/store.js";
-import { isSessionActive } from "../../lib/session-check.js";
+import { isSessionActive } from "../helpers/session-live.js";
 import { config } from "../../lib/config.js";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { PASSWORD, uniqueEmail, uniqueUsername } from "../helpers/fixtures.js";
@@ -143,7 +144,10 @@ describe("password change and roles", () => {
 
   it("replaces roles of an existing user and reports an unknown one", async () => {
     const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
-    expect((await setRoles(user.id, ["user", "moderator"])).roles).toEqual(["user", "moderator"]);
-    await expect(setRoles("00000000-0000-4000-8000-000000000000", ["admin"])).rejects.toMatchObject({ statusCode: 404 });
+    const admin = await signup({ email: uniqueEmail(), password: PASSWORD });
+    await store.setUserRoles(admin.user.id, ["user", "admin"]);
+    const actor = { userId: admin.user.id, sid: "s", client: {} };
+    expect((await changeRoles(actor, user.id, ["user", "moderator"])).roles).toEqual(["user", "moderator"]);
+    await expect(changeRoles(actor, "00000000-0000-4000-8000-000000000000", ["admin"])).rejects.toMatchObject({ statusCode: 404 });
   });
 });

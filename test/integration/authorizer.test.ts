@@ -37,7 +37,7 @@ describe("authorizer", () => {
 
   it("answers 'Unauthorized' for a valid token of an ended session", async () => {
     const { accessToken } = await signup({ email: uniqueEmail(), password: PASSWORD });
-    await endSession(jwtPayload(accessToken).sid as string);
+    await endSession(jwtPayload(accessToken).sub as string, jwtPayload(accessToken).sid as string);
     await expect(call(`Bearer ${accessToken}`)).rejects.toThrow(/^Unauthorized$/);
   });
 

@@ -7,10 +7,16 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { SESSION_CHECK_ATTRIBUTES } from "../../lib/session-check-attributes.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 let resources: Record<string, Resource>;
+// What serverless.yml declares, to hold the packaged template to it.
+const declared = parse(readFileSync(join(root, "serverless.yml"), "utf8")) as { functions: Record<string, { events?: { http?: unknown }[] }> };
+const FUNCTIONS = Object.keys(declared.functions);
+const HTTP_ROUTES = Object.values(declared.functions).flatMap((f) => (f.events ?? []).filter((e) => e.http));
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const fn = (name: string) => resources[`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`]!;
@@ -37,7 +43,7 @@ beforeAll(async () => {
 describe("the packaged template", () => {
   it("gives every function its own role", () => {
     const roles = ofType("AWS::Lambda::Function").map(([, f]) => f.Properties.Role["Fn::GetAtt"][0]);
-    expect(roles.length).toBe(12);
+    expect(roles.length).toBe(FUNCTIONS.length);
     expect(new Set(roles).size).toBe(roles.length);
   });
 
@@ -49,19 +55,118 @@ describe("the packaged template", () => {
         expect([statement.Resource].flat()).not.toContain("*");
       }
     }
-    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
-    expect(dataStatements("authorizer")).toEqual([
-      { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table("SessionsTable") },
-      expect.objectContaining({ Action: ["ssm:GetParameter"] }),
-    ]);
+    // The authorizer: one BatchGetItem of a few named attributes, never a password hash (see the test below).
+    expect(actions("authorizer")).toEqual(["dynamodb:BatchGetItem", "dynamodb:BatchGetItem", "ssm:GetParameter"]);
     for (const message of ["publicMessage", "protectedMessage", "moderatorMessage", "adminMessage"]) {
       expect(dataStatements(message)).toEqual([]);
     }
     expect(actions("me")).toEqual(["dynamodb:GetItem"]);
-    expect(actions("roles")).toEqual(["dynamodb:UpdateItem"]);
-    expect(actions("signup")).toEqual(["dynamodb:PutItem", "ssm:GetParameter"]);
+    expect(actions("roles")).toEqual(["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    expect(actions("signup")).toEqual(["dynamodb:PutItem", "lambda:InvokeFunction", "ssm:GetParameter"]);
     expect(actions("signout")).not.toContain("ssm:GetParameter");
     expect(JSON.stringify(dataStatements("signout"))).toContain("byUser");
+  });
+
+  it("gives the session routes and refresh exactly what the device list, revocation and rotation use", () => {
+    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
+    const serverSecret = (statement: any) => JSON.stringify(statement.Resource).includes("server-secret");
+    expect(dataStatements("listSessions")).toEqual([
+      { Effect: "Allow", Action: ["dynamodb:Query"], Resource: { "Fn::Join": ["/", [table("SessionsTable"), "index", "byUser"]] } },
+      { Effect: "Allow", Action: ["dynamodb:BatchGetItem"], Resource: table("SessionsTable") },
+      { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table("UsersTable") },
+    ]);
+    expect(dataStatements("revokeSession")).toEqual([
+      { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: table("SessionsTable") },
+      { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table("UsersTable") },
+      { Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: table("EventsTable") },
+    ]);
+    // Refresh derives the next token with the server secret's rotation key; nothing else here reads that secret.
+    expect(dataStatements("refresh").filter(serverSecret)).toEqual([expect.objectContaining({ Action: ["ssm:GetParameter"] })]);
+    for (const name of ["listSessions", "revokeSession", "signout", "signup", "signin", "authorizer"]) {
+      expect(dataStatements(name).filter(serverSecret), name).toEqual([]);
+    }
+    // Audit events are written in the transaction of the change: PutItem on the events table only.
+    for (const name of ["refresh", "signout", "revokeSession"]) {
+      const events = dataStatements(name).filter((s) => JSON.stringify(s.Resource).includes("EventsTable"));
+      expect(events, name).toEqual([{ Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: table("EventsTable") }]);
+    }
+  });
+
+  it("sets the refresh grace window (10 s by default) for every function", () => {
+    for (const [, f] of ofType("AWS::Lambda::Function")) {
+      expect(f.Properties.Environment.Variables.REFRESH_REUSE_GRACE_SECONDS).toBe("10");
+    }
+  });
+
+  it("gives each administration function only what it uses", () => {
+    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
+    const grants = (fnName: string) =>
+      dataStatements(fnName)
+        .flatMap((s) => [s.Action].flat().flatMap((a: string) => [s.Resource].flat().map((r: unknown) => `${a} ${JSON.stringify(r)}`)))
+        .sort();
+    const on = (resource: unknown, ...list: string[]) => list.map((a) => `${a} ${JSON.stringify(resource)}`);
+    const byCreatedAt = { "Fn::Join": ["/", [table("UsersTable"), "index", "byCreatedAt"]] };
+    const byUser = { "Fn::Join": ["/", [table("SessionsTable"), "index", "byUser"]] };
+    const serverSecret = dataStatements("listUsers").find((s) => [s.Action].flat().includes("ssm:GetParameter"))!.Resource;
+    expect(JSON.stringify(serverSecret)).toContain("/auth-api/prod/server-secret");
+    expect(grants("listUsers")).toEqual(
+      [...on(byCreatedAt, "dynamodb:Query"), ...on(table("UsersTable"), "dynamodb:GetItem"), ...on(serverSecret, "ssm:GetParameter")].sort(),
+    );
+    expect(grants("getUser")).toEqual(on(table("UsersTable"), "dynamodb:GetItem"));
+    expect(grants("myEvents")).toEqual([...on(table("EventsTable"), "dynamodb:Query"), ...on(serverSecret, "ssm:GetParameter")].sort());
+    expect(grants("userEvents")).toEqual(
+      [...on(table("EventsTable"), "dynamodb:Query"), ...on(table("UsersTable"), "dynamodb:GetItem"), ...on(serverSecret, "ssm:GetParameter")].sort(),
+    );
+    expect(grants("updateUser")).toEqual(
+      [
+        ...on(table("UsersTable"), "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"),
+        ...on(table("SessionsTable"), "dynamodb:UpdateItem"),
+        ...on(byUser, "dynamodb:Query"),
+        ...on(table("EventsTable"), "dynamodb:PutItem"),
+      ].sort(),
+    );
+    expect(grants("deleteUser")).toEqual(
+      [
+        ...on(table("UsersTable"), "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"),
+        ...on(table("SessionsTable"), "dynamodb:DeleteItem"),
+        ...on(byUser, "dynamodb:Query"),
+        ...on(table("EventsTable"), "dynamodb:PutItem"),
+      ].sort(),
+    );
+    expect(grants("deleteMe")).toEqual(
+      [
+        ...on(table("UsersTable"), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+        ...on(table("SessionsTable"), "dynamodb:DeleteItem"),
+        ...on(byUser, "dynamodb:Query"),
+        ...on(table("EventsTable"), "dynamodb:PutItem"),
+      ].sort(),
+    );
+    // Audit events are written by the functions whose changes they record.
+    for (const name of ["signup", "signin", "password", "roles"]) expect(grants(name)).toContain(on(table("EventsTable"), "dynamodb:PutItem")[0]);
+  });
+
+  it("lets the authorizer read only the session-check attributes, never a password hash", () => {
+    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
+    const batch = dataStatements("authorizer").filter((s) => [s.Action].flat().includes("dynamodb:BatchGetItem"));
+    expect(batch.map((s) => s.Resource)).toEqual([table("SessionsTable"), table("UsersTable")]);
+    for (const statement of batch) {
+      expect(statement.Condition.StringEqualsIfExists).toEqual({ "dynamodb:Select": "SPECIFIC_ATTRIBUTES" });
+      const allowed = statement.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"] as string[];
+      expect(allowed).not.toContain("passwordHash");
+      expect(allowed.some((name) => /hash/i.test(name))).toBe(false);
+    }
+    const [sessions, users] = batch.map((s) => s.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"]);
+    expect(sessions).toEqual([...SESSION_CHECK_ATTRIBUTES.session]);
+    expect(users).toEqual([...SESSION_CHECK_ATTRIBUTES.user]);
+  });
+
+  it("lists users from a sparse index that projects no hash", () => {
+    const users = resources.UsersTable!.Properties;
+    const [index] = users.GlobalSecondaryIndexes;
+    expect(index.IndexName).toBe("byCreatedAt");
+    expect(index.KeySchema.map((k: any) => k.AttributeName)).toEqual(["listPk", "listSk"]);
+    expect(index.Projection.ProjectionType).toBe("INCLUDE");
+    expect(index.Projection.NonKeyAttributes.some((name: string) => /hash|password/i.test(name))).toBe(false);
   });
 
   it("keeps the tables: on-demand, point-in-time recovery, retained, TTL on expiresAt, encrypted", () => {
@@ -79,8 +184,12 @@ describe("the packaged template", () => {
 
   it("puts the authorizer on every protected route and on no public one", () => {
     const methods = ofType("AWS::ApiGateway::Method").filter(([, m]) => m.Properties.HttpMethod !== "OPTIONS");
-    const publicRoutes = ["ApiGatewayMethodAuthSignupPost", "ApiGatewayMethodAuthSigninPost", "ApiGatewayMethodAuthRefreshPost", "ApiGatewayMethodMessagesPublicGet"];
-    expect(methods).toHaveLength(11);
+    const publicRoutes = [
+      "ApiGatewayMethodAuthSignupPost", "ApiGatewayMethodAuthSigninPost", "ApiGatewayMethodAuthRefreshPost", "ApiGatewayMethodMessagesPublicGet",
+      "ApiGatewayMethodAuthPasswordForgotPost", "ApiGatewayMethodAuthPasswordResetPost", "ApiGatewayMethodAuthEmailVerifyPost",
+    ];
+    expect(methods).toHaveLength(HTTP_ROUTES.length);
+    expect(methods.map(([id]) => id)).toContain("ApiGatewayMethodAuthEmailVerifyResendPost");
     for (const [id, method] of methods) {
       if (publicRoutes.includes(id)) expect(method.Properties.AuthorizationType, id).toBe("NONE");
       else {
@@ -118,9 +227,10 @@ describe("the packaged template", () => {
     expect(stage.ThrottlingRateLimit).toBeGreaterThan(0);
     expect(stage.ThrottlingBurstLimit).toBeGreaterThan(0);
     const auth = stage.MethodSettings.filter((s: any) => s.ResourcePath.startsWith("/~1auth~1"));
-    expect(auth.map((s: any) => s.ResourcePath).sort()).toEqual(
-      ["/~1auth~1password", "/~1auth~1refresh", "/~1auth~1signin", "/~1auth~1signout", "/~1auth~1signup"],
-    );
+    expect(auth.map((s: any) => s.ResourcePath).sort()).toEqual([
+      "/~1auth~1email~1verify", "/~1auth~1email~1verify~1resend", "/~1auth~1password", "/~1auth~1password~1forgot",
+      "/~1auth~1password~1reset", "/~1auth~1refresh", "/~1auth~1signin", "/~1auth~1signout", "/~1auth~1signup",
+    ]);
     for (const setting of auth) {
       expect(setting.ThrottlingRateLimit).toBeLessThan(stage.ThrottlingRateLimit);
       expect(setting.ThrottlingBurstLimit).toBeLessThan(stage.ThrottlingBurstLimit);
@@ -140,12 +250,77 @@ describe("the packaged template", () => {
 
   it("retains logs for a bounded time and runs nodejs22.x on arm64", () => {
     const logGroups = ofType("AWS::Logs::LogGroup");
-    expect(logGroups).toHaveLength(12);
+    expect(logGroups).toHaveLength(FUNCTIONS.length);
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
     for (const [, f] of ofType("AWS::Lambda::Function")) {
       expect(f.Properties.Runtime).toBe("nodejs22.x");
       expect(f.Properties.Architectures).toEqual(["arm64"]);
     }
     expect(fn("signin").Properties.MemorySize).toBe(1769);
+  });
+
+  describe("email", () => {
+    const mailer = { "Fn::GetAtt": ["MailerLambdaFunction", "Arn"] };
+    const deadLetters = { "Fn::GetAtt": ["MailDeadLetterQueue", "Arn"] };
+    const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
+
+    it("sends only from the mailer, which may call ses:SendEmail on the configured identity and nothing else of SES", () => {
+      const ses = dataStatements("mailer").filter((s) => [s.Action].flat().some((a: string) => a.startsWith("ses:")));
+      expect(ses).toHaveLength(1);
+      expect(ses[0].Action).toEqual(["ses:SendEmail"]);
+      expect(JSON.stringify(ses[0].Resource)).toContain(":identity/");
+      expect(JSON.stringify(ses[0].Resource)).not.toContain("*");
+      for (const [id, role] of ofType("AWS::IAM::Role")) {
+        if (id === "MailerIamRoleLambdaExecution") continue;
+        expect(JSON.stringify(role.Properties.Policies), id).not.toMatch(/"ses:/);
+      }
+      expect(fn("mailer").Properties.Environment.Variables.SES_ENDPOINT).toBe("");
+      expect(fn("mailer").Properties.Environment.Variables.LAMBDA_ENDPOINT).toBe("");
+    });
+
+    it("retries a failed mail job and then dead-letters it to an encrypted queue the mailer may write to", () => {
+      const [[, config]] = ofType("AWS::Lambda::EventInvokeConfig") as [[string, Resource]];
+      expect(config.Properties.FunctionName).toEqual({ Ref: "MailerLambdaFunction" });
+      expect(config.Properties.MaximumRetryAttempts).toBe(2);
+      expect(config.Properties.DestinationConfig.OnFailure.Destination).toEqual(deadLetters);
+      const queue = resources.MailDeadLetterQueue!;
+      expect(queue.Type).toBe("AWS::SQS::Queue");
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 60 * 60);
+      expect(dataStatements("mailer")).toContainEqual({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: deadLetters });
+    });
+
+    it("is reached only by asynchronous invokes: the mailer has no HTTP route, and only the functions that queue mail may invoke it", () => {
+      const methods = ofType("AWS::ApiGateway::Method").map(([, m]) => JSON.stringify(m.Properties.Integration?.Uri ?? ""));
+      expect(methods.some((uri) => uri.includes("MailerLambdaFunction"))).toBe(false);
+      const invokers = ofType("AWS::Lambda::Function")
+        .map(([id]) => id.replace(/LambdaFunction$/, ""))
+        .map((name) => name[0]!.toLowerCase() + name.slice(1))
+        .filter((name) => actions(name).includes("lambda:InvokeFunction"))
+        .sort();
+      expect(invokers).toEqual(["forgotPassword", "password", "resendVerification", "resetPassword", "signup"]);
+      for (const name of invokers) {
+        const invoke = dataStatements(name).filter((s) => [s.Action].flat().includes("lambda:InvokeFunction"));
+        expect(invoke, name).toEqual([{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: mailer }]);
+      }
+    });
+
+    it("gives each email route only what it touches: forgot and resend no data at all, verify no sessions", () => {
+      expect(actions("forgotPassword")).toEqual(["lambda:InvokeFunction"]);
+      expect(actions("resendVerification")).toEqual(["lambda:InvokeFunction"]);
+      expect(dataStatements("verifyEmail")).toEqual([
+        { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: table("UsersTable") },
+        { Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: table("EventsTable") },
+      ]);
+      expect(JSON.stringify(dataStatements("mailer"))).not.toContain("SessionsTable");
+      expect(actions("resetPassword")).not.toContain("dynamodb:Scan");
+      expect(actions("resetPassword")).not.toContain("ssm:GetParameter");
+      for (const [id, role] of ofType("AWS::IAM::Role")) {
+        expect(JSON.stringify(role.Properties.Policies), id).not.toMatch(/dynamodb:Scan|ses:\*|sqs:ReceiveMessage/);
+      }
+      // Batch reads only where keys are known in advance: the authorizer's session check and the device list.
+      const batchReaders = FUNCTIONS.filter((name) => actions(name).includes("dynamodb:BatchGetItem")).sort();
+      expect(batchReaders).toEqual(["authorizer", "listSessions"]);
+    });
   });
 });

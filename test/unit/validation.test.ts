@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { BadRequestError } from "../../lib/errors.js";
 import {
   parsePasswordChange,
+  parseEmailVerification,
+  parseForgotPassword,
+  parsePasswordReset,
   parseRefresh,
   parseRoles,
   parseSignin,
@@ -11,7 +14,7 @@ import {
   parseUserId,
 } from "../../lib/validation.js";
 
-const parsers = { parseSignup, parseSignin, parseRefresh, parseSignout, parsePasswordChange, parseRoles };
+const parsers = { parseSignup, parseSignin, parseRefresh, parseSignout, parsePasswordChange, parseRoles, parseForgotPassword, parsePasswordReset, parseEmailVerification };
 
 describe("request validation", () => {
   it("normalizes the email (trim, lower case) and ignores roles sent at signup", () => {

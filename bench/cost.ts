@@ -1,0 +1,410 @@
+// What each operation costs to run: DynamoDB capacity (every call metered by
+// capacity-meter.ts), Lambda billed duration at each function's configured
+// memory, SES messages and API Gateway requests; then $ per 1M operations at
+// list prices and a monthly model beside Cognito and Auth0 (prices.ts).
+//
+// Runs in its own process (bench/section.ts) before lib/ is imported, so that
+// every DynamoDB call of lib/ goes through the meter.
+import fs, { readFileSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { parse } from "yaml";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { apiEvent, lambdaContext } from "../test/helpers/events.js";
+import { root } from "./bundle.js";
+import { startCapacityMeter, type CapacityMeter, type Tally } from "./capacity-meter.js";
+import { fmt, median } from "./measure.js";
+import { PROFILE, STORED_BYTES_PER_USER, monthlyRows } from "./cost-model.js";
+import { PEER_NOTES, PRICES, PRICE_NOTES } from "./prices.js";
+import type { Section } from "./run.js";
+
+const PASSWORD = "correct horse battery staple";
+const NEW_PASSWORD = "a different horse battery staple";
+const RUNS = 5;
+/** Lambda gives a function CPU in proportion to its memory: one full vCPU at 1769 MB. */
+const FULL_VCPU_MB = 1769;
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** One Lambda invocation an operation causes, with the function's configured memory. */
+interface Invocation {
+  fn: string;
+  wallMs: number;
+  cpuMs: number;
+}
+
+interface Sample {
+  tally: Tally;
+  invocations: Invocation[];
+  emails: number;
+  logBytes: number;
+  apiRequests: number;
+}
+
+interface OperationCost {
+  name: string;
+  tally: Tally;
+  /** Per function: median modelled duration and GB-s. */
+  lambda: { fn: string; memoryMb: number; modelledMs: number; gbSeconds: number }[];
+  gbSeconds: number;
+  invocations: number;
+  apiRequests: number;
+  emails: number;
+  logBytes: number;
+  dollarsPerMillion: number;
+}
+
+function memorySizes(): Record<string, number> {
+  const sls = parse(readFileSync(join(root, "serverless.yml"), "utf8"), { logLevel: "silent" }) as {
+    provider: { memorySize: number };
+    functions: Record<string, { memorySize?: number }>;
+  };
+  return Object.fromEntries(Object.entries(sls.functions).map(([name, fn]) => [name, Number(fn.memorySize ?? sls.provider.memorySize)]));
+}
+
+/**
+ * Lambda's duration for work measured here on one full core: the waiting
+ * (wall − CPU) stays as it is, the CPU part stretches by 1769 MB / memory
+ * below one vCPU. Billed in 1 ms steps.
+ */
+export function billedMs(invocation: Invocation, memoryMb: number): number {
+  const wait = Math.max(0, invocation.wallMs - invocation.cpuMs);
+  const cpu = invocation.cpuMs * Math.max(1, FULL_VCPU_MB / memoryMb);
+  return Math.max(1, Math.ceil(wait + cpu));
+}
+
+// The handlers' log lines (pino's synchronous destination and the authorizer's
+// line writer both end in fs.writeSync on fd 1) are counted, for CloudWatch Logs.
+let logBytes = 0;
+function countLogBytes() {
+  const original = fs.writeSync as (...args: unknown[]) => number;
+  (fs as { writeSync: unknown }).writeSync = (fd: number, buffer: string | NodeJS.ArrayBufferView, ...rest: unknown[]) => {
+    if (fd === 1) logBytes += typeof buffer === "string" ? Buffer.byteLength(buffer) : buffer.byteLength;
+    return original(fd, buffer, ...rest);
+  };
+  syncBuiltinESMExports(); // `import { writeSync } from "node:fs"` sees the counter too
+}
+
+async function invoke(handler: Handler, fn: string, event: APIGatewayProxyEvent, invocations: Invocation[]) {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const response = await handler(event, lambdaContext);
+  const wallMs = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
+  invocations.push({ fn, wallMs, cpuMs: (user + system) / 1000 });
+  return response;
+}
+
+const jsonEvent = (method: string, path: string, body?: unknown, extra: Partial<APIGatewayProxyEvent> = {}) =>
+  apiEvent({
+    httpMethod: method,
+    resource: path,
+    path,
+    headers: { "Content-Type": "application/json", "User-Agent": "bench/1.0" },
+    body: body === undefined ? null : JSON.stringify(body),
+    ...extra,
+  });
+
+export async function run(dynamodbEndpoint: string): Promise<Section> {
+  const meter = await startCapacityMeter(dynamodbEndpoint);
+  process.env.DYNAMODB_ENDPOINT = meter.endpoint;
+  countLogBytes();
+  try {
+    return await measureAll(meter);
+  } finally {
+    await meter.close();
+  }
+}
+
+async function measureAll(meter: CapacityMeter): Promise<Section> {
+  // Imported after DYNAMODB_ENDPOINT points at the meter: lib/config reads it once.
+  const signupFn = (await import("../functions/signup.js")).handler as Handler;
+  const signinFn = (await import("../functions/signin.js")).handler as Handler;
+  const refreshFn = (await import("../functions/refresh.js")).handler as Handler;
+  const signoutFn = (await import("../functions/signout.js")).handler as Handler;
+  const passwordFn = (await import("../functions/password.js")).handler as Handler;
+  const meFn = (await import("../functions/me.js")).handler as Handler;
+  const authorizer = (await import("../functions/authorizer.js")).handler;
+  const { protectedMessage } = await import("../functions/messages.js");
+  const sessionsFns = await import("../functions/sessions.js");
+  const memory = memorySizes();
+
+  /** The API Gateway event of a protected route, with the context the authorizer answered. */
+  async function authorized(token: string, invocations: Invocation[], method: string, path: string, body?: unknown) {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const result = await authorizer({ type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn: "arn:aws:execute-api:r:1:a/s/GET/x" }, lambdaContext);
+    const { user, system } = process.cpuUsage(cpu);
+    invocations.push({ fn: "authorizer", wallMs: performance.now() - started, cpuMs: (user + system) / 1000 });
+    return jsonEvent(method, path, body, {
+      requestContext: { authorizer: result.context } as unknown as APIGatewayProxyEvent["requestContext"],
+    });
+  }
+
+  let counter = 0;
+  const newUser = async () => {
+    const email = `cost-${process.pid}-${counter++}@example.com`;
+    const response = await signupFn(jsonEvent("POST", "/auth/signup", { email, password: PASSWORD }), lambdaContext);
+    if (response.statusCode !== 201) throw new Error(`signup answered ${response.statusCode}`);
+    return { email, ...(JSON.parse(response.body) as { accessToken: string; refreshToken: string }) };
+  };
+
+  /** An operation: `prepare` (not measured) sets up state, `act` is what a client's one request costs. */
+  interface Operation {
+    name: string;
+    prepare: () => Promise<Record<string, string>>;
+    act: (state: Record<string, string>, invocations: Invocation[]) => Promise<APIGatewayProxyResult>;
+    expect: number;
+    /** API Gateway requests of this API the operation makes (the authorizer alone fronts the team's own APIs: 0). */
+    apiRequests?: number;
+  }
+  const operations: Operation[] = [
+    {
+      name: "signup",
+      prepare: async () => ({ email: `cost-${process.pid}-${counter++}@example.com` }),
+      act: (s, inv) => invoke(signupFn, "signup", jsonEvent("POST", "/auth/signup", { email: s.email, password: PASSWORD }), inv),
+      expect: 201,
+    },
+    {
+      name: "signin",
+      prepare: async () => ({ email: (await newUser()).email }),
+      act: (s, inv) => invoke(signinFn, "signin", jsonEvent("POST", "/auth/signin", { email: s.email, password: PASSWORD }), inv),
+      expect: 200,
+    },
+    {
+      name: "refresh",
+      prepare: async () => ({ refreshToken: (await newUser()).refreshToken }),
+      act: (s, inv) => invoke(refreshFn, "refresh", jsonEvent("POST", "/auth/refresh", { refreshToken: s.refreshToken }), inv),
+      expect: 200,
+    },
+    {
+      name: "refresh, repeated within the grace window",
+      prepare: async () => {
+        const { refreshToken } = await newUser();
+        const first = await invoke(refreshFn, "refresh", jsonEvent("POST", "/auth/refresh", { refreshToken }), []);
+        if (first.statusCode !== 200) throw new Error(`refresh answered ${first.statusCode}`);
+        return { refreshToken };
+      },
+      act: (s, inv) => invoke(refreshFn, "refresh", jsonEvent("POST", "/auth/refresh", { refreshToken: s.refreshToken }), inv),
+      expect: 200,
+    },
+    {
+      name: "GET /users/me/sessions (2 sessions)",
+      prepare: async () => {
+        const { email, accessToken } = await newUser();
+        const second = await signinFn(jsonEvent("POST", "/auth/signin", { email, password: PASSWORD }), lambdaContext);
+        if (second.statusCode !== 200) throw new Error(`signin answered ${second.statusCode}`);
+        return { accessToken };
+      },
+      act: async (s, inv) =>
+        invoke(sessionsFns.list as Handler, "listSessions", await authorized(s.accessToken, inv, "GET", "/users/me/sessions"), inv),
+      expect: 200,
+    },
+    {
+      name: "DELETE /users/me/sessions/{sid}",
+      prepare: async () => {
+        const { email, accessToken } = await newUser();
+        const other = await signinFn(jsonEvent("POST", "/auth/signin", { email, password: PASSWORD }), lambdaContext);
+        const { sid } = JSON.parse(Buffer.from(JSON.parse(other.body).accessToken.split(".")[1], "base64url").toString()) as { sid: string };
+        return { accessToken, sid };
+      },
+      act: async (s, inv) => {
+        const event = await authorized(s.accessToken, inv, "DELETE", "/users/me/sessions/{sid}");
+        return invoke(sessionsFns.revoke as Handler, "revokeSession", { ...event, pathParameters: { sid: s.sid! } }, inv);
+      },
+      expect: 204,
+    },
+    {
+      name: "signout (this session)",
+      prepare: async () => ({ accessToken: (await newUser()).accessToken }),
+      act: async (s, inv) => invoke(signoutFn, "signout", await authorized(s.accessToken, inv, "POST", "/auth/signout"), inv),
+      expect: 204,
+    },
+    {
+      name: "password change",
+      prepare: async () => ({ accessToken: (await newUser()).accessToken }),
+      act: async (s, inv) =>
+        invoke(
+          passwordFn,
+          "password",
+          await authorized(s.accessToken, inv, "POST", "/auth/password", { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }),
+          inv,
+        ),
+      expect: 204,
+    },
+    {
+      name: "GET /users/me",
+      prepare: async () => ({ accessToken: (await newUser()).accessToken }),
+      act: async (s, inv) => invoke(meFn, "me", await authorized(s.accessToken, inv, "GET", "/users/me"), inv),
+      expect: 200,
+    },
+    {
+      name: "authorizer (uncached)",
+      prepare: async () => ({ accessToken: (await newUser()).accessToken }),
+      act: async (s, inv) => {
+        const event = await authorized(s.accessToken, inv, "GET", "/messages/protected");
+        return { statusCode: event.requestContext.authorizer?.session === "active" ? 200 : 401, body: "" };
+      },
+      expect: 200,
+      apiRequests: 0,
+    },
+    {
+      name: "authorized request (authorizer + a handler that reads nothing)",
+      prepare: async () => ({ accessToken: (await newUser()).accessToken }),
+      act: async (s, inv) =>
+        invoke(protectedMessage as Handler, "protectedMessage", await authorized(s.accessToken, inv, "GET", "/messages/protected"), inv),
+      expect: 200,
+    },
+  ];
+
+  async function sample(op: Operation): Promise<Sample> {
+    const state = await op.prepare();
+    const invocations: Invocation[] = [];
+    const logsBefore = logBytes;
+    const { result, tally } = await meter.measure(() => op.act(state, invocations));
+    if (result.statusCode !== op.expect) throw new Error(`${op.name} answered ${result.statusCode}: ${result.body}`);
+    return { tally, invocations, emails: 0, logBytes: logBytes - logsBefore, apiRequests: op.apiRequests ?? 1 };
+  }
+
+  const seed = await seeder();
+  await seed(100);
+  // Warm: first connections, JIT, the signing key.
+  for (const op of operations) await sample(op);
+  const measured: OperationCost[] = [];
+  for (const op of operations) {
+    const samples: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) samples.push(await sample(op));
+    measured.push(cost(op.name, samples, memory));
+  }
+  // Scale: the same operations with 10,000 users (and their sessions) in the tables.
+  const seeded = await seed(10_000);
+  const atScale = new Map<string, Tally>();
+  for (const op of operations) atScale.set(op.name, (await sample(op)).tally);
+  const sameAtScale = measured.every((m) => JSON.stringify(m.tally) === JSON.stringify(atScale.get(m.name)));
+  const noScans = [...atScale.values()].every((t) => t.scans === 0);
+
+  const perMillion = Object.fromEntries(measured.map((m) => [m.name, m.dollarsPerMillion]));
+  const missing = Object.keys(PROFILE.perUser).filter((name) => perMillion[name] === undefined);
+  const usd = (n: number) => `$${n.toLocaleString("en-US", { maximumFractionDigits: n < 100 ? 2 : 0, minimumFractionDigits: n < 100 ? 2 : 0 })}`;
+  const model =
+    missing.length > 0
+      ? [`The monthly model needs a measured cost for: ${missing.join(", ")}.`]
+      : [
+          "| monthly active users | this API | Cognito Lite | Cognito Essentials | Cognito Plus |",
+          "|---:|---:|---:|---:|---:|",
+          ...monthlyRows(perMillion).map(
+            (r) => `| ${r.mau.toLocaleString("en-US")} | ${usd(r.ours)} | ${usd(r.cognitoLite)} | ${usd(r.cognitoEssentials)} | ${usd(r.cognitoPlus)} |`,
+          ),
+          "",
+          `Usage profile, ${PROFILE.label}. Storage: ${STORED_BYTES_PER_USER / 1024} KiB per user at $${PRICES.dynamodbStorageGbMonth} per GB-month.`,
+          "Our column is AWS usage only: no free tier, no support plan, and not the engineers who run it.",
+          ...PEER_NOTES,
+        ];
+
+  const lines = [
+    `Every operation run ${RUNS} times in process against DynamoDB Local, bcrypt at cost ${process.env.BCRYPT_COST} (deployed);`,
+    "capacity from `ReturnConsumedCapacity: \"TOTAL\"` on every DynamoDB call (a metering proxy in front of DynamoDB Local),",
+    "Lambda duration measured here and modelled at each function's memory (below).",
+    "",
+    "| operation | DynamoDB calls | read units | write units | Lambda invocations | billed GB-s | SES messages | API requests | $ per 1M |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ...measured.map(
+      (m) =>
+        `| ${m.name} | ${Object.entries(m.tally.calls).map(([k, v]) => `${k} ×${v}`).join(", ")} | ${fmt(m.tally.readUnits)} | ${fmt(m.tally.writeUnits)} | ${m.invocations} | ${m.gbSeconds.toFixed(4)} | ${m.emails} | ${m.apiRequests} | ${fmt(m.dollarsPerMillion, 2)} |`,
+    ),
+    "",
+    "| operation | function (memory) | modelled duration (ms) |",
+    "|---|---|---:|",
+    ...measured.flatMap((m) => m.lambda.map((l) => `| ${m.name} | ${l.fn} (${l.memoryMb} MB) | ${fmt(l.modelledMs, 0)} |`)),
+    "",
+    ...PRICE_NOTES,
+    "",
+    "Lambda duration: measured here in process on one full core (wall and CPU time per invocation), then modelled for",
+    `Lambda, which gives a function CPU in proportion to its memory (one vCPU at ${FULL_VCPU_MB} MB): the time spent`,
+    "waiting stays, the CPU time stretches by 1769 / memory below that, billed in 1 ms steps. DynamoDB Local answers",
+    "in about the time DynamoDB does within a region (a few ms), so the waiting is of the right order.",
+    "",
+    "### Monthly model",
+    "",
+    ...model,
+    "",
+    "### Scale",
+    "",
+    `Each operation again with ${seeded.toLocaleString("en-US")} users and their sessions in the tables, against 100 before:`,
+    "",
+    "| operation | read units (100 → 10,000 users) | write units | items read | scans |",
+    "|---|---|---|---|---:|",
+    ...measured.map((m) => {
+      const big = atScale.get(m.name)!;
+      const pair = (a: number, b: number) => `${fmt(a)} → ${fmt(b)}`;
+      return `| ${m.name} | ${pair(m.tally.readUnits, big.readUnits)} | ${pair(m.tally.writeUnits, big.writeUnits)} | ${m.tally.itemsRead} → ${big.itemsRead} | ${big.scans} |`;
+    }),
+    "",
+    "No request path scans; every read is a keyed GetItem, a BatchGetItem of known keys, or a Query bounded by its key and `Limit`.",
+  ];
+  return {
+    title: "Cost",
+    lines,
+    goals: [
+      { text: "capacity per operation the same with 100 and 10,000 users", met: sameAtScale, value: sameAtScale ? "same" : "differs" },
+      { text: "no request path scans", met: noScans, value: noScans ? "0 scans" : "scans" },
+    ],
+  };
+}
+
+/**
+ * Fills the tables up to `target` users, each with a live session, through the
+ * store's own writes (so the items are the API's), without bcrypt per user.
+ */
+async function seeder(): Promise<(target: number) => Promise<number>> {
+  const store = await import("../lib/store.js");
+  const { newSession } = await import("../lib/sessions.js");
+  const { hashPassword } = await import("../lib/password.js");
+  const passwordHash = await hashPassword(PASSWORD);
+  let count = 0;
+  return async (target) => {
+    const one = async (i: number) => {
+      const userId = randomUUID();
+      const now = Date.now();
+      const { record } = newSession(userId, now);
+      await store.createUserWithSession(
+        { userId, email: `seed-${i}-${userId.slice(0, 8)}@example.com`, roles: ["user"], passwordHash, createdAt: new Date(now).toISOString() },
+        record,
+      );
+    };
+    while (count < target) {
+      const batch = Math.min(16, target - count);
+      await Promise.all(Array.from({ length: batch }, (_, k) => one(count + k)));
+      count += batch;
+    }
+    return count;
+  };
+}
+
+function cost(name: string, samples: Sample[], memory: Record<string, number>): OperationCost {
+  const tally = samples[0]!.tally;
+  for (const s of samples) {
+    if (JSON.stringify(s.tally) !== JSON.stringify(tally)) throw new Error(`${name}: capacity differs between runs`);
+  }
+  const fns = [...new Set(samples[0]!.invocations.map((i) => i.fn))];
+  const lambda = fns.map((fn) => {
+    const memoryMb = memory[fn] ?? 256;
+    const modelledMs = median(samples.map((s) => s.invocations.filter((i) => i.fn === fn).reduce((sum, i) => sum + billedMs(i, memoryMb), 0)));
+    return { fn, memoryMb, modelledMs, gbSeconds: (modelledMs / 1000) * (memoryMb / 1024) };
+  });
+  const gbSeconds = lambda.reduce((sum, l) => sum + l.gbSeconds, 0);
+  const invocations = samples[0]!.invocations.length;
+  const emails = samples[0]!.emails;
+  const logBytes = median(samples.map((s) => s.logBytes));
+  const apiRequests = samples[0]!.apiRequests;
+  const dollarsPerMillion =
+    tally.readUnits * PRICES.dynamodbReadUnit * 1e6 +
+    tally.writeUnits * PRICES.dynamodbWriteUnit * 1e6 +
+    gbSeconds * PRICES.lambdaGbSecond * 1e6 +
+    invocations * PRICES.lambdaRequest * 1e6 +
+    apiRequests * PRICES.apiGatewayRequest * 1e6 +
+    emails * PRICES.sesMessage * 1e6 +
+    (logBytes / 2 ** 30) * PRICES.cloudWatchLogsGb * 1e6;
+  return { name, tally, lambda, gbSeconds, invocations, apiRequests, emails, logBytes, dollarsPerMillion };
+}

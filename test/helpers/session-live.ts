@@ -1,0 +1,9 @@
+// The authorizer's verdict on a session, by its id alone (integration tests):
+// looks up the session's user, then asks lib/session-check.ts as the authorizer does.
+import { checkSession } from "../../lib/session-check.js";
+import * as store from "../../lib/store.js";
+
+export async function isSessionActive(sid: string, now = Date.now()): Promise<boolean> {
+  const session = await store.getSession(sid);
+  return session !== undefined && (await checkSession(sid, session.userId, now)) !== undefined;
+}

@@ -1,0 +1,178 @@
+// Account recovery and verification against DynamoDB Local and the local SES engine:
+// handlers queue jobs (taken by the Lambda sink), the mailer runs them in process.
+import { randomUUID } from "node:crypto";
+import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, inject, it } from "vitest";
+import { changePassword, signin, signup } from "../../lib/accounts.js";
+import { config } from "../../lib/config.js";
+import { documentClient } from "../../lib/dynamodb.js";
+import { verifyEmail } from "../../lib/email-verification.js";
+import { BadRequestError, TooManyRequestsError, UnauthorizedError } from "../../lib/errors.js";
+import type { MailJob, MailRequest } from "../../lib/mail-jobs.js";
+import { deliverMailJob } from "../../lib/mailer.js";
+import { hashOneTimeToken } from "../../lib/one-time-tokens.js";
+import { resetPassword } from "../../lib/password-reset.js";
+import * as store from "../../lib/store.js";
+import { handler as forgotHandler } from "../../functions/forgot-password.js";
+import { apiEvent, lambdaContext } from "../helpers/events.js";
+import { PASSWORD, uniqueEmail } from "../helpers/fixtures.js";
+import { sinkJobs } from "../helpers/lambda-sink.js";
+import { linkToken, mailbox } from "../helpers/mailbox.js";
+
+const mail = mailbox(inject("mailUrl"));
+const NEW_PASSWORD = "a different passphrase entirely";
+const rejectionOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+const job = (request: MailRequest, at = Date.now()): MailJob => ({ ...request, jobId: randomUUID(), at });
+const MINUTE = 60_000;
+
+async function item(pk: string) {
+  return (await documentClient.send(new GetCommand({ TableName: config.usersTable, Key: { pk }, ConsistentRead: true }))).Item;
+}
+
+async function eventTypes(userId: string): Promise<Record<string, unknown>[]> {
+  const { Items } = await documentClient.send(
+    new QueryCommand({ TableName: config.eventsTable, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": `USER#${userId}` } }),
+  );
+  return Items ?? [];
+}
+
+async function lastResetToken(email: string, count: number) {
+  const emails = await mail.waitFor(email, /Reset your/, count, 5000);
+  return linkToken(emails[count - 1]!, config.appUrl, "reset-password");
+}
+
+describe("forgot password", () => {
+  it("queues one job and answers 202 alike for known and unknown addresses; the mailer alone looks the account up", async () => {
+    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const unknown = uniqueEmail("nobody");
+    const call = (email: string) =>
+      forgotHandler(apiEvent({ httpMethod: "POST", resource: "/auth/password/forgot", headers: { "Content-Type": "application/json", "User-Agent": "test-agent" }, body: JSON.stringify({ email: email.toUpperCase() }) }), lambdaContext);
+    const [known, other] = [await call(user.email), await call(unknown)];
+    expect(known.statusCode).toBe(202);
+    expect(other.statusCode).toBe(202);
+    expect(other.body).toBe(known.body);
+
+    const jobs = await sinkJobs(inject("lambdaUrl"));
+    const queued = jobs.filter((j) => j.email === user.email || j.email === unknown);
+    expect(queued.map((j) => j.type)).toEqual(["password-reset-requested", "password-reset-requested"]);
+    expect(queued[0].client).toEqual({ userAgent: "test-agent" });
+
+    expect(await deliverMailJob(queued[1])).toBe("no-account");
+    expect(await deliverMailJob(queued[0])).toBe("sent");
+    const token = await lastResetToken(user.email, 1);
+    // Stored only as its hash, with the user holding it, and the request recorded.
+    const hash = hashOneTimeToken(token);
+    expect(await item(`TOKEN#${token}`)).toBeUndefined();
+    expect(await item(`TOKEN#${hash}`)).toMatchObject({ kind: "reset", userId: user.id });
+    expect((await store.getUser(user.id))?.resetTokenHash).toBe(hash);
+    expect(await eventTypes(user.id)).toContainEqual(expect.objectContaining({ type: "password_reset_requested", userAgent: "test-agent" }));
+  });
+
+  it("a newer reset token replaces the older one, whose item is deleted", async () => {
+    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const now = Date.now();
+    expect(await deliverMailJob(job({ type: "password-reset-requested", email: user.email }), now)).toBe("sent");
+    const first = await lastResetToken(user.email, 1);
+    expect(await deliverMailJob(job({ type: "password-reset-requested", email: user.email }), now + 2 * MINUTE)).toBe("sent");
+    const second = await lastResetToken(user.email, 2);
+    expect(await item(`TOKEN#${hashOneTimeToken(first)}`)).toBeUndefined();
+    expect(await rejectionOf(resetPassword({ token: first, newPassword: NEW_PASSWORD }, now + 3 * MINUTE))).toBeInstanceOf(BadRequestError);
+    await resetPassword({ token: second, newPassword: NEW_PASSWORD }, now + 3 * MINUTE);
+  });
+});
+
+describe("email limits", () => {
+  it("admit one email a minute and five an hour per address, known or not; a retried job is not counted twice", async () => {
+    const email = uniqueEmail("limited");
+    const t0 = Date.now();
+    const first = job({ type: "password-reset-requested", email });
+    expect(await deliverMailJob(first, t0)).toBe("no-account");
+    expect(await deliverMailJob(job({ type: "password-reset-requested", email }), t0 + 1000)).toBe("over-limit");
+    expect(await deliverMailJob(first, t0 + 2000)).toBe("no-account"); // Lambda's retry of the admitted job
+    for (let minute = 1; minute <= 4; minute++) {
+      expect(await deliverMailJob(job({ type: "password-reset-requested", email }), t0 + minute * 61_000)).toBe("no-account");
+    }
+    expect(await deliverMailJob(job({ type: "password-reset-requested", email }), t0 + 5 * 61_000)).toBe("over-limit");
+    expect(await deliverMailJob(job({ type: "password-reset-requested", email }), t0 + 61 * MINUTE)).toBe("no-account");
+  });
+
+  it("limit resent verification emails, not the one signup sends, and send none once verified", async () => {
+    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const now = Date.now();
+    expect(await deliverMailJob(job({ type: "verification-requested", userId: user.id, limited: false }), now)).toBe("sent");
+    expect(await deliverMailJob(job({ type: "verification-requested", userId: user.id, limited: true }), now)).toBe("sent");
+    expect(await deliverMailJob(job({ type: "verification-requested", userId: user.id, limited: true }), now)).toBe("over-limit");
+    const emails = await mail.waitFor(user.email, /Confirm your email/, 2, 5000);
+    await verifyEmail(linkToken(emails[1]!, config.appUrl, "verify-email"), now);
+    expect(await deliverMailJob(job({ type: "verification-requested", userId: user.id, limited: true }), now + 2 * MINUTE)).toBe("already-verified");
+  });
+});
+
+describe("password reset", () => {
+  it("sets the password, ends sessions, clears the lockout, verifies the email and records the event, all in one", async () => {
+    const session = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const { user } = session;
+    for (let i = 0; i < 5; i++) await rejectionOf(signin({ email: user.email, password: "wrong password!" }));
+    expect(await rejectionOf(signin({ email: user.email, password: PASSWORD }))).toBeInstanceOf(TooManyRequestsError);
+    await deliverMailJob(job({ type: "password-reset-requested", email: user.email }));
+    const token = await lastResetToken(user.email, 1);
+
+    await resetPassword({ token, newPassword: NEW_PASSWORD }, Date.now(), { ipAddress: "203.0.113.9" });
+    const stored = await store.getUser(user.id);
+    expect(stored).toMatchObject({ emailVerified: true });
+    expect(stored?.resetTokenHash).toBeUndefined();
+    expect(stored?.sessionsRevokedAt).toBeGreaterThan(0);
+    expect(await item(`SIGNIN#user#${user.id}`)).toBeUndefined();
+    expect(await item(`TOKEN#${hashOneTimeToken(token)}`)).toBeUndefined();
+    expect(await eventTypes(user.id)).toContainEqual(expect.objectContaining({ type: "password_reset", ipAddress: "203.0.113.9" }));
+    expect((await signin({ email: user.email, password: NEW_PASSWORD })).user.emailVerified).toBe(true);
+  });
+
+  it("rejects a stale token with the same 400, however long TTL takes to delete it", async () => {
+    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const now = Date.now();
+    await deliverMailJob(job({ type: "password-reset-requested", email: user.email }), now);
+    const token = await lastResetToken(user.email, 1);
+    const stale = await rejectionOf(resetPassword({ token, newPassword: NEW_PASSWORD }, now + config.resetTokenTtlSeconds * 1000 + 1000));
+    expect(stale).toBeInstanceOf(BadRequestError);
+    expect((stale as Error).message).toBe((await rejectionOf(resetPassword({ token: "x".repeat(43), newPassword: NEW_PASSWORD })) as Error).message);
+  });
+
+  it("a password change kills a pending reset token", async () => {
+    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    await deliverMailJob(job({ type: "password-reset-requested", email: user.email }));
+    const token = await lastResetToken(user.email, 1);
+    await changePassword(user.id, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
+    expect((await store.getUser(user.id))?.resetTokenHash).toBeUndefined();
+    expect(await rejectionOf(resetPassword({ token, newPassword: "yet another passphrase" }))).toBeInstanceOf(BadRequestError);
+    const jobs = await sinkJobs(inject("lambdaUrl"));
+    expect(jobs).toContainEqual(expect.objectContaining({ type: "password-changed", userId: user.id }));
+  });
+});
+
+describe("email verification", () => {
+  it("signup queues the verification email; its token verifies once, records the event, and goes stale after 24 hours", async () => {
+    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const queued = (await sinkJobs(inject("lambdaUrl"))).find((j) => j.userId === user.id && j.type === "verification-requested");
+    expect(queued).toMatchObject({ limited: false });
+    await deliverMailJob(queued);
+    const token = linkToken((await mail.waitFor(user.email, /Confirm your email/, 1, 5000))[0]!, config.appUrl, "verify-email");
+
+    const now = Date.now();
+    expect(await rejectionOf(verifyEmail(token, now + 24 * 60 * MINUTE + 1000))).toBeInstanceOf(BadRequestError);
+    expect(await verifyEmail(token, now, { userAgent: "ua" })).toMatchObject({ id: user.id, emailVerified: true });
+    expect(await rejectionOf(verifyEmail(token, now))).toBeInstanceOf(BadRequestError);
+    expect(await eventTypes(user.id)).toContainEqual(expect.objectContaining({ type: "email_verified", userAgent: "ua" }));
+  });
+
+  it("a reset token is no verification token, nor the other way round", async () => {
+    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    await deliverMailJob(job({ type: "password-reset-requested", email: user.email }));
+    await deliverMailJob(job({ type: "verification-requested", userId: user.id, limited: false }));
+    const reset = await lastResetToken(user.email, 1);
+    const verify = linkToken((await mail.waitFor(user.email, /Confirm your email/, 1, 5000))[0]!, config.appUrl, "verify-email");
+    expect(await rejectionOf(verifyEmail(reset))).toBeInstanceOf(BadRequestError);
+    expect(await rejectionOf(resetPassword({ token: verify, newPassword: NEW_PASSWORD }))).toBeInstanceOf(BadRequestError);
+    expect(await rejectionOf(signin({ email: user.email, password: NEW_PASSWORD }))).toBeInstanceOf(UnauthorizedError);
+  });
+});
