@@ -8,10 +8,13 @@ import {
   ConflictError,
   ForbiddenError,
   localStorageStorage,
+  NotFoundError,
   SessionEndedError,
   UnauthorizedError,
   type WebStorage,
 } from "../../client/src/index.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { PASSWORD, uniqueEmail } from "../helpers/fixtures.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 
@@ -145,6 +148,43 @@ describe("client library against the local stack", () => {
     await laptop.me.endSession(other.id);
     expect((await laptop.me.sessions()).sessions.map((session) => session.id)).not.toContain(other.id);
     await expect(phone.messages.protected()).rejects.toBeInstanceOf(SessionEndedError);
+  });
+
+  it("an admin's client: find, read, change the roles of, disable, read the events of and delete a user", async () => {
+    const { auth: admin, email: adminEmail } = await signedUpClient();
+    await promisify(execFile)("npm", ["run", "-s", "grant-role", "--", adminEmail, "admin"], {
+      env: { ...process.env, AUTH_DATA_DIR: stack.dataDir },
+    });
+    expect(await admin.messages.admin()).toEqual({ text: "This is an admin message." });
+    const { auth: target, email } = await signedUpClient();
+
+    const { users } = await admin.admin.listUsers({ email: email.toUpperCase() });
+    expect(users.map((user) => user.email)).toEqual([email]);
+    const id = users[0]!.id;
+    expect((await admin.admin.getUser(id)).user.email).toBe(email);
+    expect((await admin.admin.setUserRoles(id, { roles: ["user", "moderator"] })).user.roles).toEqual(["user", "moderator"]);
+    expect(await target.messages.moderator()).toEqual({ text: "This is a moderator message." });
+
+    const ended = vi.fn();
+    target.onSessionEnded(ended);
+    expect((await admin.admin.updateUser(id, { disabled: true })).user.disabled).toBe(true);
+    await expect(target.me.get()).rejects.toBeInstanceOf(SessionEndedError);
+    expect(ended).toHaveBeenCalledTimes(1);
+    await expect(target.signIn({ email, password: PASSWORD })).rejects.toBeInstanceOf(ForbiddenError);
+
+    const { events } = await admin.admin.userEvents(id, { limit: 10 });
+    expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(["signup", "roles_changed", "disabled"]));
+    await admin.admin.deleteUser(id);
+    await expect(admin.admin.getUser(id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("the signed-in user's own events, newest first, and deleting the own account", async () => {
+    const { auth, email } = await signedUpClient();
+    const { events } = await auth.me.events({ limit: 5 });
+    expect(events[0]?.type).toBe("signup");
+    await auth.me.delete({ currentPassword: PASSWORD });
+    expect(await auth.getSession()).toBeNull();
+    await expect(auth.signIn({ email, password: PASSWORD })).rejects.toBeInstanceOf(UnauthorizedError);
   });
 
   it("discovery: the JWK Set and the OpenID configuration", async () => {
