@@ -4,7 +4,15 @@
  * the notice when the session was ended elsewhere, and form handling with
  * errors announced to screen readers (role="alert").
  */
-import { AuthApiError, AuthClient, localStorageStorage, TooManyRequestsError, type StoredSession } from "../../client/src/index.js";
+import {
+  AuthApiError,
+  AuthClient,
+  localStorageStorage,
+  memoryStorage,
+  TooManyRequestsError,
+  type StoredSession,
+  type TokenStorage,
+} from "../../client/src/index.js";
 
 interface AppConfig {
   apiUrl: string;
@@ -14,11 +22,22 @@ export const SESSION_ENDED_NOTICE = "Your session was ended on another device, o
 
 export async function startApp(): Promise<AuthClient> {
   const config = (await (await fetch("/config.json")).json()) as AppConfig;
-  const auth = new AuthClient({ baseUrl: config.apiUrl, storage: localStorageStorage() });
+  const auth = new AuthClient({ baseUrl: config.apiUrl, storage: sessionStorageChoice() });
   auth.onSessionEnded(() => showNotice(SESSION_ENDED_NOTICE));
   auth.onSessionChange(showWho);
   showWho(await auth.getSession());
   return auth;
+}
+
+/** localStorage (see the README), or memory where the browser blocks storage (then every page load signs in anew). */
+function sessionStorageChoice(): TokenStorage {
+  try {
+    const storage = localStorageStorage();
+    storage.getItem("auth-session");
+    return storage;
+  } catch {
+    return memoryStorage();
+  }
 }
 
 export function element<T extends HTMLElement = HTMLElement>(id: string): T {
