@@ -22,7 +22,7 @@ export const SESSION_ENDED_NOTICE = "Your session was ended on another device, o
 
 export async function startApp(): Promise<AuthClient> {
   const config = (await (await fetch("/config.json")).json()) as AppConfig;
-  const auth = new AuthClient({ baseUrl: config.apiUrl, storage: sessionStorageChoice() });
+  const auth = new AuthClient({ baseUrl: config.apiUrl, storage: chooseTokenStorage() });
   auth.onSessionEnded(() => showNotice(SESSION_ENDED_NOTICE));
   auth.onSessionChange(showWho);
   showWho(await auth.getSession());
@@ -30,7 +30,7 @@ export async function startApp(): Promise<AuthClient> {
 }
 
 /** localStorage (see the README), or memory where the browser blocks storage (then every page load signs in anew). */
-function sessionStorageChoice(): TokenStorage {
+function chooseTokenStorage(): TokenStorage {
   try {
     const storage = localStorageStorage();
     storage.getItem("auth-session");
