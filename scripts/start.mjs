@@ -3,6 +3,7 @@
 //
 // Environment: PORT, CORS_ORIGINS, AUTH_DATA_DIR (default .data),
 // DYNAMODB_ENDPOINT (use a DynamoDB you run yourself instead of starting one),
+// APP_URL (where the example web app is served, default http://localhost:4040),
 // MAIL_PORT (default 8005: the local SES engine every email lands in),
 // ISSUER_URL (default http://localhost:PORT), JWKS_MAX_AGE_SECONDS (default 30).
 import { spawn } from "node:child_process";
@@ -13,10 +14,12 @@ import { fileURLToPath } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import { createRequire } from "node:module";
 import { ensureTables, freePort, startDynamoDbLocal } from "./local-dynamodb.mjs";
+import { startWebServer } from "./web-server.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const STAGE = "local";
 const port = process.env.PORT || "3000";
+const appUrl = process.env.APP_URL || "http://localhost:4040";
 const dataDir = resolve(root, process.env.AUTH_DATA_DIR || ".data");
 const mailPort = Number(process.env.MAIL_PORT || "8005");
 
@@ -64,6 +67,9 @@ async function main() {
   const endpointFile = resolve(dataDir, "dynamodb-endpoint");
   writeFileSync(endpointFile, endpoint);
 
+  // The example web app (web/), talking to this API; the API must allow its origin (CORS).
+  const web = await startWebServer({ appUrl, apiUrl: `http://localhost:${port}` });
+
   const offline = spawn(
     process.execPath,
     [resolve(root, "node_modules/serverless/bin/serverless.js"), "offline", "start", "--stage", STAGE],
@@ -83,6 +89,8 @@ async function main() {
         SES_ENDPOINT: `http://127.0.0.1:${mailPort}`,
         LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
         SLS_TELEMETRY_DISABLED: "1",
+        APP_URL: appUrl,
+        CORS_ORIGINS: process.env.CORS_ORIGINS || new URL(appUrl).origin,
       },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
@@ -99,6 +107,7 @@ async function main() {
       // already gone
     }
     rmSync(endpointFile, { force: true });
+    web.close();
     await ses.stop();
     await dynamodb?.stop();
     process.exit(code);
@@ -114,7 +123,7 @@ async function main() {
       buffered += chunk;
       if (!ready && /Server ready:/.test(buffered)) {
         ready = true;
-        console.log(`\nAuth API ready at http://localhost:${port}\nEmails: ${ses.url}/\n`);
+        console.log(`\nAuth API ready at http://localhost:${port}\nWeb app at ${appUrl}\nEmails: ${ses.url}/\n`);
       }
       if (buffered.length > 10_000) buffered = buffered.slice(-1000);
     });

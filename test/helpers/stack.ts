@@ -11,6 +11,8 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface Stack {
   baseUrl: string;
+  /** The example web app (APP_URL), allowed by the API's CORS_ORIGINS. */
+  appUrl: string;
   /** The stack's local SES engine: `GET <mailUrl>/store` lists every email sent. */
   mailUrl: string;
   /** Offline's Lambda API (the mailer's asynchronous invokes). */
@@ -32,6 +34,7 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "auth-e2e-"));
   const port = options.port ?? (await freePort());
+  const appUrl = `http://localhost:${await freePort()}`;
   const mailPort = await freePort();
   const lambdaPort = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.mjs")], {
@@ -47,7 +50,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       MAIL_PORT: String(mailPort),
       // Stacks run side by side: each builds its bundles in a folder of its own.
       ESBUILD_WORK_FOLDER: `.esbuild-test/${port}`,
-      CORS_ORIGINS: "http://localhost:4040,https://app.example.com",
+      CORS_ORIGINS: `http://localhost:4040,https://app.example.com,${appUrl}`,
+      APP_URL: appUrl,
       BCRYPT_COST: "10", // the local default, not the unit tests' minimum
       ...options.env,
     },
@@ -84,5 +88,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stop();
     throw error;
   });
-  return { baseUrl: `http://localhost:${port}`, mailUrl: `http://localhost:${mailPort}`, lambdaUrl: `http://localhost:${lambdaPort}`, dataDir, output: () => output, stop };
+  return {
+    baseUrl: `http://localhost:${port}`,
+    appUrl,
+    mailUrl: `http://localhost:${mailPort}`,
+    lambdaUrl: `http://localhost:${lambdaPort}`,
+    dataDir,
+    output: () => output,
+    stop,
+  };
 }

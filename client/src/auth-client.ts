@@ -1,0 +1,292 @@
+/**
+ * The session half of the client: signup, signin, refresh and signout, the
+ * stored session, and `authFetch`, which attaches the access token, refreshes
+ * it ahead of expiry and retries once after a 401 that a refresh can cure.
+ * Every other route is a small function in its own module (account, me,
+ * admin, messages, discovery), reached as `client.me.sessions()` etc.
+ *
+ * Refreshes are shared: callers in one page join the refresh in flight; tabs
+ * that share the session (localStorage) take a Web Lock for a short time and,
+ * once they hold it, re-read the storage, so that a tab that waited uses what
+ * the first tab got instead of refreshing again. The lock is an optimisation:
+ * the API's refresh grace window keeps tabs signed in when it is missing.
+ */
+import { accountRoutes } from "./account.js";
+import { adminRoutes } from "./admin.js";
+import { openTabChannel, withTabLock, type TabChannel, type TabMessage } from "./cross-tab.js";
+import { discoveryRoutes } from "./discovery.js";
+import { SessionEndedError } from "./errors.js";
+import { readClaims } from "./jwt.js";
+import { meRoutes } from "./me.js";
+import { messageRoutes } from "./messages.js";
+import { readResult, requestInit, urlFor, type ApiCall, type FetchFunction, type Transport } from "./request.js";
+import { callFor, ROUTES } from "./routes.js";
+import { needsRefresh, parseStoredSession, toStoredSession, type StoredSession } from "./session.js";
+import type { SessionHooks } from "./session-hooks.js";
+import { singleFlight } from "./single-flight.js";
+import { memoryStorage, type TokenStorage } from "./storage.js";
+import type { Session, SigninRequest, SignoutRequest, SignupRequest, SignupResponse, User } from "./types.js";
+
+export interface AuthClientOptions {
+  /** The API's base URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/prod` or `http://localhost:3000`. */
+  baseUrl: string;
+  /** Where the session is kept. Default: memory (this page only). */
+  storage?: TokenStorage;
+  /** The storage key; also names the cross-tab lock and channel. Default `auth-session`. */
+  storageKey?: string;
+  /** Default: the global `fetch`. */
+  fetch?: FetchFunction;
+  /** Refresh this many seconds before the access token expires (at most a quarter of its lifetime). Default 30. */
+  refreshMarginSeconds?: number;
+  /** How long a tab waits for another tab's refresh before refreshing itself. Default 5000. */
+  lockTimeoutMs?: number;
+}
+
+const DEFAULTS = { storageKey: "auth-session", refreshMarginSeconds: 30, lockTimeoutMs: 5000 };
+
+export class AuthClient {
+  readonly baseUrl: string;
+  /** Password and email: change, forgot, reset, verify, resend. */
+  readonly account: ReturnType<typeof accountRoutes>;
+  /** The signed-in user: profile, sessions, events, account deletion. */
+  readonly me: ReturnType<typeof meRoutes>;
+  /** Admin only: users, roles, events. */
+  readonly admin: ReturnType<typeof adminRoutes>;
+  /** The example messages. */
+  readonly messages: ReturnType<typeof messageRoutes>;
+  /** The JWK Set and the OpenID discovery document. */
+  readonly discovery: ReturnType<typeof discoveryRoutes>;
+
+  readonly #storage: TokenStorage;
+  readonly #key: string;
+  readonly #fetch: FetchFunction;
+  readonly #marginSeconds: number;
+  readonly #lockTimeoutMs: number;
+  readonly #channel: TabChannel | undefined;
+  readonly #changeListeners = new Set<(session: StoredSession | null) => void>();
+  readonly #endedListeners = new Set<() => void>();
+  readonly #refreshOnce = singleFlight(() => this.#refreshShared());
+  /** The newest session another tab announced, until this tab writes one itself. */
+  #heard: StoredSession | null | undefined;
+
+  constructor(options: AuthClientOptions) {
+    this.baseUrl = options.baseUrl;
+    this.#storage = options.storage ?? memoryStorage();
+    this.#key = options.storageKey ?? DEFAULTS.storageKey;
+    // Called unbound, the browser's fetch throws "Illegal invocation".
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#marginSeconds = options.refreshMarginSeconds ?? DEFAULTS.refreshMarginSeconds;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs;
+    if (this.#storage.shared) this.#channel = openTabChannel(`auth-client:${this.#key}`, (message) => this.#fromOtherTab(message));
+
+    const transport: Transport = { call: (call, auth) => this.#call(call, auth) };
+    const hooks: SessionHooks = {
+      forget: () => this.#clear(),
+      forgetIfCurrent: async (sid) => {
+        const session = await this.getSession();
+        if (session && readClaims(session.accessToken).sid === sid) await this.#clear();
+      },
+      updateUser: (user) => this.#updateUser(user),
+    };
+    this.account = accountRoutes(transport, hooks);
+    this.me = meRoutes(transport, hooks);
+    this.admin = adminRoutes(transport);
+    this.messages = messageRoutes(transport);
+    this.discovery = discoveryRoutes(transport);
+  }
+
+  /** POST /auth/signup. Keeps the session it answers (none when the API requires a verified email first). */
+  async signUp(body: SignupRequest): Promise<SignupResponse> {
+    const result = await this.#call<SignupResponse>(callFor(ROUTES.signup, { body }), "none");
+    if ("accessToken" in result) await this.#store(result);
+    return result;
+  }
+
+  /** POST /auth/signin with email or username. Keeps the session. */
+  async signIn(body: SigninRequest): Promise<Session> {
+    const session = await this.#call<Session>(callFor(ROUTES.signin, { body }), "none");
+    await this.#store(session);
+    return session;
+  }
+
+  /**
+   * POST /auth/signout. Without arguments ends this session; `{ allSessions: true }`
+   * ends every session of the user; `{ refreshToken }` ends that one. The local
+   * session is forgotten whenever it was among those ended, even if the API
+   * says it had already ended.
+   */
+  async signOut(body?: SignoutRequest): Promise<void> {
+    const session = await this.getSession();
+    if (!session) return;
+    const endsThisOne = !body?.refreshToken || body.allSessions === true || body.refreshToken === session.refreshToken;
+    try {
+      await this.#call<void>(callFor(ROUTES.signout, { body }), "bearer");
+    } catch (error) {
+      if (!(error instanceof SessionEndedError)) throw error;
+    } finally {
+      if (endsThisOne) await this.#clear();
+    }
+  }
+
+  /** The stored session, or null when signed out. Does not refresh. */
+  async getSession(): Promise<StoredSession | null> {
+    const stored = parseStoredSession(await this.#storage.getItem(this.#key));
+    // Another tab's announcement wins when it is newer than what the storage shows yet.
+    if (this.#heard && (!stored || this.#heard.expiresAt > stored.expiresAt)) return this.#heard;
+    return stored;
+  }
+
+  /** An access token that is not about to expire (refreshing first if needed). Throws `SessionEndedError` when there is no session. */
+  async getAccessToken(): Promise<string> {
+    return (await this.#validSession()).accessToken;
+  }
+
+  /** Refreshes now (joining a refresh in flight). Throws `SessionEndedError` when the session no longer works. */
+  refresh(): Promise<StoredSession> {
+    return this.#refreshOnce();
+  }
+
+  /**
+   * `fetch` with the access token: refreshed ahead of expiry, and one retry
+   * after a 401 once a refresh has replaced the token. `input` may be a path
+   * of this API (`/messages/protected`) or any URL that accepts these tokens.
+   * Answers the `Response` as `fetch` does (any status); throws
+   * `SessionEndedError` when there is no session or it was ended elsewhere.
+   * The body must be one that can be sent twice (a string, not a stream).
+   * `retryOnUnauthorized: false` answers the first 401 as it is (for routes
+   * whose 401 may mean something else, such as a wrong current password).
+   */
+  async authFetch(input: string | URL, init: RequestInit = {}, { retryOnUnauthorized = true } = {}): Promise<Response> {
+    const url = typeof input === "string" && input.startsWith("/") ? urlFor(this.baseUrl, input) : input;
+    const session = await this.#validSession();
+    const response = await this.#fetch(url, withToken(init, session.accessToken));
+    if (response.status !== 401 || !retryOnUnauthorized) return response;
+    // A 401 a refresh can cure: the token expired early (a suspended laptop) or its signing key was retired.
+    const refreshed = await this.#refreshAfter(session);
+    return this.#fetch(url, withToken(init, refreshed.accessToken));
+  }
+
+  /** Called with the new session (or null) whenever it changes, in this tab or, with shared storage, another one. */
+  onSessionChange(listener: (session: StoredSession | null) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => void this.#changeListeners.delete(listener);
+  }
+
+  /**
+   * Called once when the API refuses the session this client held: it was
+   * ended elsewhere (signout of this device from another one, "sign out
+   * everywhere", a password change or reset, an admin disabling the account,
+   * a detected token reuse) or it expired. Not called for this client's own
+   * signOut. With shared storage every tab hears it.
+   */
+  onSessionEnded(listener: () => void): () => void {
+    this.#endedListeners.add(listener);
+    return () => void this.#endedListeners.delete(listener);
+  }
+
+  /** Stops listening to other tabs (the client still works on its own). */
+  close(): void {
+    this.#channel?.close();
+  }
+
+  async #call<T>(call: ApiCall, auth: "none" | "bearer"): Promise<T> {
+    const url = urlFor(this.baseUrl, call.path, call.query);
+    const response =
+      auth === "bearer"
+        ? await this.authFetch(url, requestInit(call), { retryOnUnauthorized: call.retryOnUnauthorized ?? true })
+        : await this.#fetch(url, requestInit(call));
+    return readResult<T>(response);
+  }
+
+  async #validSession(): Promise<StoredSession> {
+    const session = await this.getSession();
+    if (!session) throw new SessionEndedError("Not signed in");
+    return needsRefresh(session, Date.now(), this.#marginSeconds) ? this.#refreshOnce() : session;
+  }
+
+  /** After a 401 with `stale`: the session someone else already refreshed, or a refresh now. */
+  async #refreshAfter(stale: StoredSession): Promise<StoredSession> {
+    const current = await this.getSession();
+    if (current && current.accessToken !== stale.accessToken && !needsRefresh(current, Date.now(), this.#marginSeconds)) return current;
+    return this.#refreshOnce();
+  }
+
+  /** One refresh for all tabs that share the storage: the first one that takes the lock refreshes, the others use its result. */
+  async #refreshShared(): Promise<StoredSession> {
+    const seen = await this.getSession();
+    if (!seen) throw new SessionEndedError("Not signed in");
+    const refreshUnlessDone = async () => {
+      const current = await this.getSession();
+      // Another tab signed out (or found the session ended) while we waited.
+      if (!current) throw new SessionEndedError();
+      if (current.refreshToken !== seen.refreshToken && !needsRefresh(current, Date.now(), this.#marginSeconds)) return current;
+      return this.#refreshWith(current);
+    };
+    return this.#storage.shared ? withTabLock(`auth-refresh:${this.#key}`, this.#lockTimeoutMs, refreshUnlessDone) : refreshUnlessDone();
+  }
+
+  async #refreshWith(current: StoredSession): Promise<StoredSession> {
+    const call = callFor(ROUTES.refresh, { body: { refreshToken: current.refreshToken } });
+    const response = await this.#fetch(urlFor(this.baseUrl, call.path), requestInit(call));
+    if (response.status === 401) {
+      await this.#ended(current);
+      throw new SessionEndedError();
+    }
+    // Any other failure (503, the network) leaves the session as it was: it may still work later.
+    const session = await readResult<Session>(response);
+    return this.#store(session);
+  }
+
+  /** The API refused `session`: forget it (unless a new one replaced it meanwhile) and tell everyone. */
+  async #ended(session: StoredSession): Promise<void> {
+    const current = await this.getSession();
+    if (current && current.refreshToken !== session.refreshToken) return;
+    await this.#storage.removeItem(this.#key);
+    this.#heard = undefined;
+    this.#channel?.post({ type: "ended" });
+    this.#emitChange(null);
+    for (const listener of this.#endedListeners) listener();
+  }
+
+  async #store(session: Session): Promise<StoredSession> {
+    const stored = toStoredSession(session, Date.now());
+    await this.#write(stored);
+    return stored;
+  }
+
+  async #updateUser(user: User): Promise<void> {
+    const session = await this.getSession();
+    if (!session || session.user.id !== user.id) return;
+    await this.#write({ ...session, user });
+  }
+
+  async #write(session: StoredSession): Promise<void> {
+    await this.#storage.setItem(this.#key, JSON.stringify(session));
+    this.#heard = undefined;
+    this.#channel?.post({ type: "changed", session });
+    this.#emitChange(session);
+  }
+
+  async #clear(): Promise<void> {
+    await this.#storage.removeItem(this.#key);
+    this.#heard = undefined;
+    this.#channel?.post({ type: "changed", session: null });
+    this.#emitChange(null);
+  }
+
+  #fromOtherTab(message: TabMessage): void {
+    this.#heard = message.type === "changed" ? message.session : null;
+    this.#emitChange(this.#heard);
+    if (message.type === "ended") for (const listener of this.#endedListeners) listener();
+  }
+
+  #emitChange(session: StoredSession | null): void {
+    for (const listener of this.#changeListeners) listener(session);
+  }
+}
+
+function withToken(init: RequestInit, accessToken: string): RequestInit {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${accessToken}`);
+  return { ...init, headers };
+}

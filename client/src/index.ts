@@ -1,0 +1,17 @@
+/**
+ * A typed client for the auth API, for browsers and Node 20+, with no
+ * dependencies: `fetch`, and where present Web Locks and BroadcastChannel.
+ *
+ *   const auth = new AuthClient({ baseUrl: "http://localhost:3000", storage: localStorageStorage() });
+ *   await auth.signIn({ email, password });
+ *   const { user } = await auth.me.get();
+ *   const response = await auth.authFetch("https://api.example.com/orders");
+ *   auth.onSessionEnded(() => showSignedOutNotice());
+ */
+export { AuthClient, type AuthClientOptions } from "./auth-client.js";
+export * from "./errors.js";
+export { memoryStorage, localStorageStorage, type TokenStorage, type WebStorage } from "./storage.js";
+export type { StoredSession } from "./session.js";
+export { ROUTES, type Route, type RouteName } from "./routes.js";
+export { readClaims, type AccessTokenClaims } from "./jwt.js";
+export type * from "./types.js";

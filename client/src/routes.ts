@@ -1,0 +1,64 @@
+/**
+ * Every route of the API, once: the route functions call through this table,
+ * and a test holds it equal to the paths of openapi.yaml, so that the client
+ * cannot miss a route or keep one the API dropped.
+ */
+import type { ApiCall, Method } from "./request.js";
+
+export interface Route {
+  method: Method;
+  /** As in openapi.yaml, with `{name}` for path parameters. */
+  path: string;
+  /** "bearer": the call carries the session's access token. */
+  auth: "none" | "bearer";
+  /**
+   * The route checks the current password: its 401 may mean a wrong password,
+   * which a refresh does not cure, so it is not retried (a retry would also
+   * count a second failure towards the lockout).
+   */
+  checksPassword?: true;
+}
+
+export const ROUTES = {
+  signup: { method: "POST", path: "/auth/signup", auth: "none" },
+  signin: { method: "POST", path: "/auth/signin", auth: "none" },
+  refresh: { method: "POST", path: "/auth/refresh", auth: "none" },
+  signout: { method: "POST", path: "/auth/signout", auth: "bearer" },
+  changePassword: { method: "POST", path: "/auth/password", auth: "bearer", checksPassword: true },
+  forgotPassword: { method: "POST", path: "/auth/password/forgot", auth: "none" },
+  resetPassword: { method: "POST", path: "/auth/password/reset", auth: "none" },
+  verifyEmail: { method: "POST", path: "/auth/email/verify", auth: "none" },
+  resendVerification: { method: "POST", path: "/auth/email/verify/resend", auth: "bearer" },
+  getMe: { method: "GET", path: "/users/me", auth: "bearer" },
+  deleteMe: { method: "DELETE", path: "/users/me", auth: "bearer", checksPassword: true },
+  listMySessions: { method: "GET", path: "/users/me/sessions", auth: "bearer" },
+  endMySession: { method: "DELETE", path: "/users/me/sessions/{sid}", auth: "bearer" },
+  listMyEvents: { method: "GET", path: "/users/me/events", auth: "bearer" },
+  listUsers: { method: "GET", path: "/users", auth: "bearer" },
+  getUser: { method: "GET", path: "/users/{id}", auth: "bearer" },
+  updateUser: { method: "PATCH", path: "/users/{id}", auth: "bearer" },
+  deleteUser: { method: "DELETE", path: "/users/{id}", auth: "bearer" },
+  setUserRoles: { method: "PUT", path: "/users/{id}/roles", auth: "bearer" },
+  listUserEvents: { method: "GET", path: "/users/{id}/events", auth: "bearer" },
+  jwks: { method: "GET", path: "/.well-known/jwks.json", auth: "none" },
+  openidConfiguration: { method: "GET", path: "/.well-known/openid-configuration", auth: "none" },
+  publicMessage: { method: "GET", path: "/messages/public", auth: "none" },
+  protectedMessage: { method: "GET", path: "/messages/protected", auth: "bearer" },
+  moderatorMessage: { method: "GET", path: "/messages/moderator", auth: "bearer" },
+  adminMessage: { method: "GET", path: "/messages/admin", auth: "bearer" },
+} as const satisfies Record<string, Route>;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** The call for a route: path parameters filled in (encoded), body and query as given. */
+export function callFor(
+  route: Route,
+  options: { params?: Record<string, string>; body?: unknown; query?: ApiCall["query"] } = {},
+): ApiCall {
+  const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = options.params?.[name];
+    if (value === undefined || value === "") throw new TypeError(`${route.path}: missing path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+  return { method: route.method, path, body: options.body, query: options.query, retryOnUnauthorized: !("checksPassword" in route) };
+}

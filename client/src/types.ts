@@ -1,0 +1,56 @@
+/**
+ * The request and response bodies of the API, named as in the contract.
+ * Every one comes from `openapi.d.ts`, which `npm run client:types` generates
+ * from openapi.yaml (a test fails when it is stale): response types are read
+ * off the route (`paths[...]`), so a route missing from openapi.yaml fails the
+ * type check here, and client and API cannot drift apart unnoticed.
+ */
+import type { components, paths } from "./openapi.js";
+
+type Schemas = components["schemas"];
+type JsonOf<Response> = Response extends { content: { "application/json": infer Body } } ? Body : never;
+type Query<Operation> = Operation extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+
+export type Role = Schemas["Role"];
+export type User = Schemas["User"];
+/** What signup, signin and refresh answer. */
+export type Session = Schemas["Session"];
+/** A live session of the caller, as `GET /users/me/sessions` lists it. */
+export type SessionInfo = Schemas["SessionInfo"];
+export type Event = Schemas["Event"];
+export type Jwk = Schemas["Jwk"];
+/** Every error body: a message, with per-field problems on 400 and `retryAfter` on 429. */
+export type ErrorBody = Schemas["Error"];
+
+export type SignupRequest = Schemas["SignupRequest"];
+/**
+ * Email or username, with the password. Stricter than openapi.yaml's oneOf,
+ * which the generator can only render as `unknown`.
+ */
+export type SigninRequest = { email: string; password: string } | { username: string; password: string };
+export type RefreshRequest = Schemas["RefreshRequest"];
+export type SignoutRequest = Schemas["SignoutRequest"];
+export type PasswordChangeRequest = Schemas["PasswordChangeRequest"];
+export type AccountDeletionRequest = Schemas["DeleteAccountRequest"];
+export type ForgotPasswordRequest = Schemas["ForgotPasswordRequest"];
+export type ResetPasswordRequest = Schemas["ResetPasswordRequest"];
+export type VerifyEmailRequest = Schemas["VerifyEmailRequest"];
+export type RolesRequest = Schemas["RolesRequest"];
+export type UserUpdateRequest = Schemas["UserUpdateRequest"];
+
+/** A session, or, when the API requires a verified email before signin, the user alone. */
+export type SignupResponse = JsonOf<paths["/auth/signup"]["post"]["responses"][201]>;
+export type UserBody = JsonOf<paths["/users/me"]["get"]["responses"][200]>;
+export type UserList = JsonOf<paths["/users"]["get"]["responses"][200]>;
+export type SessionList = JsonOf<paths["/users/me/sessions"]["get"]["responses"][200]>;
+export type EventList = JsonOf<paths["/users/me/events"]["get"]["responses"][200]>;
+/** The 202 of forgot-password and resend-verification. */
+export type MessageBody = JsonOf<paths["/auth/password/forgot"]["post"]["responses"][202]>;
+export type TextMessage = JsonOf<paths["/messages/public"]["get"]["responses"][200]>;
+export type JwkSet = JsonOf<paths["/.well-known/jwks.json"]["get"]["responses"][200]>;
+export type OpenIdConfiguration = JsonOf<paths["/.well-known/openid-configuration"]["get"]["responses"][200]>;
+
+/** `?limit=` (1 to 100, default 50) and `?cursor=` (the previous page's `nextCursor`). */
+export type ListQuery = Query<paths["/users/me/events"]["get"]>;
+/** `ListQuery` and `?email=` (exact, case-insensitive). */
+export type UserListQuery = Query<paths["/users"]["get"]>;

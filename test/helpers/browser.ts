@@ -1,0 +1,49 @@
+// Chromium for the browser tests: Debian's `chromium` package (/usr/bin/chromium,
+// installed by .ci/run), driven by playwright-core. No browser is downloaded.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+/**
+ * Chromium logs every 4xx answer to fetch as a console error ("Failed to load
+ * resource: ..."). The app shows 401 and 403 answers on purpose (the
+ * messages page, a wrong password); every other console error is a failure.
+ */
+const EXPECTED_NETWORK_LOG = /^Failed to load resource: the server responded with a status of 4\d\d\b/;
+
+/** Records every uncaught page error and console error of the context's pages in `problems`. */
+export function watchForPageErrors(context: BrowserContext, problems: string[]): void {
+  context.on("page", (page: Page) => {
+    page.on("pageerror", (error) => problems.push(`page error at ${page.url()}: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error" && !EXPECTED_NETWORK_LOG.test(message.text())) {
+        problems.push(`console error at ${page.url()}: ${message.text()}`);
+      }
+    });
+  });
+}
+
+/** Saves a screenshot of every open page under test-results/ (for a failed test). */
+export async function screenshotAll(contexts: BrowserContext[], testName: string): Promise<void> {
+  const folder = join(root, "test-results", testName.replace(/[^\w-]+/g, "-").slice(0, 80));
+  mkdirSync(folder, { recursive: true });
+  let n = 0;
+  for (const context of contexts) {
+    for (const page of context.pages()) {
+      n += 1;
+      await page.screenshot({ path: join(folder, `page-${n}.png`), fullPage: true }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,8 @@
+import { element, field, onSubmit, startApp } from "../app.js";
+
+const auth = await startApp();
+
+onSubmit(element<HTMLFormElement>("forgot-form"), async (data) => {
+  const { message } = await auth.account.forgotPassword({ email: field(data, "email") });
+  element("forgot-result").textContent = message;
+});
