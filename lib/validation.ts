@@ -9,14 +9,14 @@ import { passwordProblems } from "./password.js";
 import { ROLES, isRole, type Role } from "./roles.js";
 import { normalizeEmail } from "./users.js";
 
-const EMAIL_MAX = 254;
+export const EMAIL_MAX = 254;
 // Pragmatic, not RFC 5322: one @, no spaces, a dot in the domain. Confirmation emails are the real check.
-const EMAIL_PATTERN = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:]+$/;
-const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
-const NAME_MAX = 100;
+export const EMAIL_PATTERN = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:]+$/;
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
+export const NAME_MAX = 100;
 // Long enough for any password a person types, short enough that no one hashes megabytes.
-const SECRET_MAX = 1024;
-const USER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const SECRET_MAX = 1024;
+export const USER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Fields = Record<string, unknown>;
 

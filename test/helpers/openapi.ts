@@ -155,6 +155,8 @@ export function openApiChecker(document: Json = loadOpenApi()) {
   }
 
   return {
+    /** Ajv's validator for a schema of `components.schemas`. */
+    schema: (name: string) => validator(["components", "schemas", name]),
     operations: operations.map(({ method, path, operationId, responses }) => ({ method, path, operationId, responses })),
     find,
     /** Throws OpenApiMismatchError when the response is not what openapi.yaml documents. */
