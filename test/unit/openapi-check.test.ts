@@ -69,6 +69,11 @@ describe("openapi.yaml drift check", () => {
     expect(mismatch(reply("POST", "/auth/signin", 200, { ...session, expiresIn: "900" }))).toMatch(/expiresIn/);
   });
 
+  it("rejects an error body that carries a stack trace (more than one line)", () => {
+    const leak = { message: "TypeError: x is undefined\n    at handler (/var/task/functions/signin.mjs:1:2)" };
+    expect(mismatch(reply("POST", "/auth/signin", 500, leak))).toMatch(/\/message must match pattern/);
+  });
+
   it("rejects a status the operation does not document", () => {
     expect(mismatch(reply("GET", "/messages/public", 401, { message: "Unauthorized" }))).toMatch(/status 401 is not documented/);
   });
