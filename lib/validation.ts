@@ -9,9 +9,9 @@ import { passwordProblems } from "./password.js";
 import { ROLES, isRole, type Role } from "./roles.js";
 import { normalizeEmail } from "./users.js";
 
-export const EMAIL_MAX = 254;
+const EMAIL_MAX = 254;
 // Pragmatic, not RFC 5322: one @, no spaces, a dot in the domain. Confirmation emails are the real check.
-export const EMAIL_PATTERN = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:]+$/;
+const EMAIL_PATTERN = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:]+$/;
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
 export const NAME_MAX = 100;
 // Long enough for any password a person types, short enough that no one hashes megabytes.

@@ -13,8 +13,6 @@ import { USER_AGENT_MAX_CHARS } from "../../lib/client-info.js";
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, passwordProblems } from "../../lib/password.js";
 import { ROLES } from "../../lib/roles.js";
 import {
-  EMAIL_MAX,
-  EMAIL_PATTERN,
   NAME_MAX,
   SECRET_MAX,
   USERNAME_PATTERN,
@@ -27,6 +25,7 @@ import {
   parseSignup,
   parseUserId,
 } from "../../lib/validation.js";
+import * as validation from "../../lib/validation.js";
 import { loadOpenApi, openApiChecker } from "../helpers/openapi.js";
 
 const document = loadOpenApi();
@@ -34,9 +33,7 @@ const schemas = document.components.schemas;
 const openapi = openApiChecker(document);
 
 describe("openapi.yaml's request limits are the validators' constants", () => {
-  it("email, username, name, secrets, passwords and user ids", () => {
-    expect(schemas.Email.maxLength).toBe(EMAIL_MAX);
-    expect(schemas.Email.pattern).toBe(EMAIL_PATTERN.source);
+  it("username, name, secrets, passwords and user ids", () => {
     expect(schemas.Username.pattern).toBe(USERNAME_PATTERN.source);
     expect(schemas.Name.maxLength).toBe(NAME_MAX);
     expect(schemas.Secret.maxLength).toBe(SECRET_MAX);
@@ -55,8 +52,16 @@ describe("openapi.yaml's request limits are the validators' constants", () => {
   });
 });
 
-// Generators of values each schema accepts.
-const email = fc.stringMatching(EMAIL_PATTERN).filter((e) => e.length <= EMAIL_MAX);
+// Generators of values each schema accepts. Emails are built from their parts: the document's
+// pattern uses lookaheads, which fc.stringMatching does not take. (The email rules live in the
+// email module, not as constants here: these bodies and the breakings below are what hold the
+// document's EmailInput to them.)
+const atom = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,12}$/);
+const label = fc.stringMatching(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,20}[A-Za-z0-9])?$/).filter((l) => !/^xn--/i.test(l));
+const email = fc
+  .tuple(fc.array(atom, { minLength: 1, maxLength: 4 }), fc.array(label, { minLength: 1, maxLength: 3 }), label.filter((l) => !/^([0-9]+|0x[0-9a-f]*)$/i.test(l)))
+  .map(([atoms, labels, last]) => `${atoms.join(".")}@${[...labels, last].join(".")}`)
+  .filter((e) => e.indexOf("@") <= 64 && e.length <= 254);
 const username = fc.stringMatching(USERNAME_PATTERN);
 // Astral characters are left out: the validators count UTF-16 units, JSON Schema counts code points
 // (a 100-emoji name is 100 characters to the document, 200 to the validator).
@@ -85,13 +90,18 @@ interface Case {
   tolerated?: (body: Record<string, unknown>, field: string) => boolean;
 }
 
-/** POST /auth/password checks the new password's policy before the current password (lib/accounts.ts). */
-function parsePasswordChangeWithPolicy(body: unknown) {
-  const input = parsePasswordChange(body);
-  const problems = passwordProblems(input.newPassword);
-  if (problems.length > 0) throw new BadRequestError(`newPassword ${problems.join("; ")}`);
-  return input;
+/** The change and reset routes apply the password policy to `newPassword` right after parsing (it needs the account). */
+function withPolicy<T extends { newPassword: string }>(parse: (body: unknown) => T) {
+  return (body: unknown) => {
+    const input = parse(body);
+    const problems = passwordProblems(input.newPassword);
+    if (problems.length > 0) throw new BadRequestError(`newPassword ${problems.join("; ")}`);
+    return input;
+  };
 }
+
+/** A parser of lib/validation.ts by name, when this version of it has one (the routes of other branches add theirs). */
+const parser = (name: string) => (validation as Record<string, unknown>)[name] as ((body: unknown) => any) | undefined;
 
 const withExtra = (known: string[], record: fc.Arbitrary<Record<string, unknown>>) =>
   fc.tuple(extra(known), record).map(([more, body]) => ({ ...more, ...body }));
@@ -123,7 +133,7 @@ const cases: Case[] = [
   },
   {
     schema: "PasswordChangeRequest",
-    parse: parsePasswordChangeWithPolicy,
+    parse: withPolicy(parsePasswordChange),
     valid: withExtra(["currentPassword", "newPassword"], fc.record({ currentPassword: secret, newPassword: password })),
   },
   {
@@ -131,6 +141,19 @@ const cases: Case[] = [
     parse: parseRoles,
     valid: withExtra(["roles"], fc.record({ roles: fc.uniqueArray(role, { maxLength: ROLES.length }) })),
   },
+  ...(
+    [
+      ["ForgotPasswordRequest", "parseForgotPassword", withExtra(["email"], fc.record({ email }))],
+      ["ResetPasswordRequest", "parsePasswordReset", withExtra(["token", "newPassword"], fc.record({ token: secret, newPassword: password }))],
+      ["VerifyEmailRequest", "parseEmailVerification", withExtra(["token"], fc.record({ token: secret }))],
+      ["DeleteAccountRequest", "parseAccountDeletion", withExtra(["currentPassword"], fc.record({ currentPassword: secret }))],
+      ["UserUpdateRequest", "parseUserUpdate", withExtra(["disabled"], fc.record({ disabled: fc.boolean() }))],
+    ] as const
+  ).flatMap(([schema, name, valid]): Case[] => {
+    const parse = parser(name);
+    if (!parse) return [];
+    return [{ schema, parse: schema === "ResetPasswordRequest" ? withPolicy(parse) : parse, valid }];
+  }),
 ];
 
 /** Ways to break one field that the document forbids, for the field's schema. */
@@ -141,7 +164,10 @@ function breakings(fieldSchema: Record<string, any>): fc.Arbitrary<unknown> {
   if (resolved.type === "array") return fc.oneof(fc.string(), fc.integer(), fc.array(fc.constantFrom("root", "", "ADMIN"), { minLength: 1, maxLength: 3 }));
   const tooLong = fc.integer({ min: 1, max: 40 }).map((n) => "a".repeat(resolved.maxLength + n));
   const broken = [wrongType, tooLong, fc.constant("")];
-  if (resolved.pattern) {
+  if (fieldSchema.$ref?.endsWith("/EmailInput")) {
+    // Addresses every version of the email rules refuses: no @, a space inside, no dot in the domain, nothing before the @.
+    broken.push(fc.constantFrom("ada.example.com", "ada @example.com", "ada@example", "@example.com", "ada@@example.com", "ada@exa mple.com"));
+  } else if (resolved.pattern) {
     const pattern = new RegExp(resolved.pattern, "u");
     broken.push(fc.string({ maxLength: 30 }).filter((s) => !pattern.test(s) && s.trim() === s));
   }
@@ -155,7 +181,7 @@ describe("openapi.yaml's request schemas and lib/validation.ts agree", () => {
     it(`${schema}: every body the document accepts, the validator accepts (unknown fields ignored)`, () => {
       fc.assert(
         fc.property(valid, (body) => {
-          expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+          expect(validate(body), `${JSON.stringify(body)}: ${JSON.stringify(validate.errors)}`).toBe(true);
           expect(() => parse(body)).not.toThrow();
         }),
         { numRuns: 200 },
