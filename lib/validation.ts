@@ -11,11 +11,11 @@ import { canonicalEmail } from "./email-address.js";
 
 // Before normalization (spaces, Unicode domains); email-address.ts limits the canonical form to 254.
 const EMAIL_RAW_MAX = 320;
-const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
-const NAME_MAX = 100;
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
+export const NAME_MAX = 100;
 // Long enough for any password a person types, short enough that no one hashes megabytes.
-const SECRET_MAX = 1024;
-const USER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const SECRET_MAX = 1024;
+export const USER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Fields = Record<string, unknown>;
 
