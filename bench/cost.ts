@@ -425,7 +425,9 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
       return `| ${m.name} | ${pair(m.tally.readUnits, big.readUnits)} | ${pair(m.tally.writeUnits, big.writeUnits)} | ${m.tally.itemsRead} → ${big.itemsRead} | ${big.scans} |`;
     }),
     "",
-    "No request path scans; every read is a keyed GetItem, a BatchGetItem of known keys, or a Query bounded by its key and `Limit`.",
+    "No request path scans: every read is a keyed GetItem, a BatchGetItem of known keys, or a Query of one partition",
+    "bounded by a limit (a page of the users or events list: `limit`, at most 100; the device list: at most 1,000 sessions).",
+    "The users list reads its page (50 here) plus the caller's session and user at the authorizer.",
   ];
   return {
     title: "Cost",

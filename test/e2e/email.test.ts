@@ -8,7 +8,6 @@ import { PASSWORD, uniqueEmail } from "../helpers/fixtures.js";
 import { linkToken, mailbox, type Mailbox } from "../helpers/mailbox.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 
-const APP_URL = "http://localhost:4040";
 const NEW_PASSWORD = "a different passphrase entirely";
 // Short enough to see a reset token go stale within a test, long enough for every other flow.
 const RESET_TTL_SECONDS = 20;
@@ -37,7 +36,7 @@ async function signup(email = uniqueEmail()) {
 
 async function resetToken(email: string, count = 1): Promise<string> {
   const emails = await mail.waitFor(email, /Reset your/, count);
-  return linkToken(emails[count - 1]!, APP_URL, "reset-password");
+  return linkToken(emails[count - 1]!, stack.appUrl, "reset-password");
 }
 
 async function forgot(email: string): Promise<Reply> {
@@ -52,7 +51,7 @@ describe("email verification", () => {
     const { email, accessToken } = await signup();
     const [sent] = await mail.waitFor(email, /Confirm your email/);
     expect(sent!.from).toMatch(/<.+@.+>$/);
-    const token = linkToken(sent!, APP_URL, "verify-email");
+    const token = linkToken(sent!, stack.appUrl, "verify-email");
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
     expect((await api.get("/users/me", { token: accessToken })).body.user.emailVerified).toBe(false);
 
@@ -68,13 +67,13 @@ describe("email verification", () => {
 
   it("resend needs a bearer, sends a new link that replaces the old one, and is limited per address", async () => {
     const { email, accessToken } = await signup();
-    const first = linkToken((await mail.waitFor(email, /Confirm your email/))[0]!, APP_URL, "verify-email");
+    const first = linkToken((await mail.waitFor(email, /Confirm your email/))[0]!, stack.appUrl, "verify-email");
     expect((await api.post("/auth/email/verify/resend")).status).toBe(401);
 
     const resent = await api.post("/auth/email/verify/resend", undefined, { token: accessToken });
     expect(resent.status).toBe(202);
     expect(typeof resent.body.message).toBe("string");
-    const second = linkToken((await mail.waitFor(email, /Confirm your email/, 2))[1]!, APP_URL, "verify-email");
+    const second = linkToken((await mail.waitFor(email, /Confirm your email/, 2))[1]!, stack.appUrl, "verify-email");
     expect(second).not.toBe(first);
 
     // Over the limit (one a minute): the same 202, and no third email.
@@ -90,7 +89,7 @@ describe("email verification", () => {
 
   it("rejects a verification token that is altered, random, malformed or missing with one 400", async () => {
     const { email } = await signup();
-    const token = linkToken((await mail.waitFor(email, /Confirm your email/))[0]!, APP_URL, "verify-email");
+    const token = linkToken((await mail.waitFor(email, /Confirm your email/))[0]!, stack.appUrl, "verify-email");
     for (const bad of [alter(token), randomBytes(32).toString("base64url"), "not-a-token", token + "x"]) {
       const reply = await api.post("/auth/email/verify", { token: bad });
       expect(reply.status, bad).toBe(400);
