@@ -31,6 +31,7 @@ export async function bundle(name: string, entry: string): Promise<Bundle> {
     platform: options.platform,
     format: options.format,
     banner: options.banner,
+    loader: options.loader,
     metafile: true,
     logLevel: "error",
   });

@@ -135,7 +135,7 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const { listUsersHandler } = await import("../functions/admin.js");
   const { sinkJobs } = await import("../test/helpers/lambda-sink.js");
   const { linkToken, mailbox } = await import("../test/helpers/mailbox.js");
-  const store = await import("../lib/store.js");
+  const { writeRolesByOperator } = await import("../lib/account-store.js");
   const memory = memorySizes();
 
   // Mail: request handlers queue jobs at a stand-in for Lambda's invoke API (bench/run.ts);
@@ -234,7 +234,7 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
       name: "GET /users (admin, a page of 50)",
       prepare: async () => {
         const { email, user } = await newUser();
-        await store.setUserRoles(user.id, ["user", "admin"]);
+        await writeRolesByOperator(user.id, ["user", "admin"], { userId: user.id, type: "roles_changed", at: Date.now() });
         const signedIn = await signinFn(jsonEvent("POST", "/auth/signin", { email, password: PASSWORD }), lambdaContext);
         return { accessToken: JSON.parse(signedIn.body).accessToken };
       },

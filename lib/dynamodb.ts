@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { config } from "./config.js";
 import { ServiceUnavailableError } from "./errors.js";
+import { localEndpoint } from "./local-endpoint.js";
 
 /**
  * One client per container, created at cold start. Short timeouts and few
@@ -11,12 +12,8 @@ import { ServiceUnavailableError } from "./errors.js";
 const dynamodb = new DynamoDBClient({
   maxAttempts: 3,
   requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
-  ...(config.dynamodbEndpoint && {
-    endpoint: config.dynamodbEndpoint,
-    region: process.env.AWS_REGION || "us-east-1",
-    // DynamoDB Local accepts any credentials; it runs with -sharedDb so they need not match.
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  }),
+  // DynamoDB Local runs with -sharedDb: any credentials see the same tables.
+  ...localEndpoint(config.dynamodbEndpoint),
 });
 
 export const documentClient = DynamoDBDocumentClient.from(dynamodb, {

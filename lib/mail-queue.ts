@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { config } from "./config.js";
 import { ServiceUnavailableError } from "./errors.js";
+import { localEndpoint } from "./local-endpoint.js";
 import { logger } from "./logger.js";
 import type { MailJob, MailRequest } from "./mail-jobs.js";
 
@@ -20,11 +21,7 @@ const lambdaClient = () =>
   (lambda ??= new LambdaClient({
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
-    ...(config.lambdaEndpoint && {
-      endpoint: config.lambdaEndpoint,
-      region: process.env.AWS_REGION || "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    }),
+    ...localEndpoint(config.lambdaEndpoint),
   }));
 
 /** Queues the email; throws ServiceUnavailableError (503) when Lambda does not take the job. */

@@ -5,6 +5,7 @@
  */
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { config } from "./config.js";
+import { localEndpoint } from "./local-endpoint.js";
 
 export interface Email {
   to: string;
@@ -16,12 +17,7 @@ export interface Email {
 const ses = new SESv2Client({
   maxAttempts: 3,
   requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 },
-  ...(config.sesEndpoint && {
-    endpoint: config.sesEndpoint,
-    region: process.env.AWS_REGION || "us-east-1",
-    // The local engine wants a SigV4 header but checks no credentials.
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  }),
+  ...localEndpoint(config.sesEndpoint),
 });
 
 /**

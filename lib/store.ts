@@ -346,28 +346,6 @@ export async function findUserByEmail(email: string): Promise<UserRecord | undef
   return userId === undefined ? undefined : getUser(userId);
 }
 
-export async function setUserRoles(userId: string, roles: string[]): Promise<UserRecord | undefined> {
-  try {
-    const { Attributes } = await guarded(() =>
-      documentClient.send(
-        new UpdateCommand({
-          TableName: users,
-          Key: userKey(userId),
-          UpdateExpression: "SET #roles = :roles",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeNames: { "#roles": "roles" },
-          ExpressionAttributeValues: { ":roles": roles },
-          ReturnValues: "ALL_NEW",
-        }),
-      ),
-    );
-    return withoutKey<UserRecord>(Attributes);
-  } catch (error) {
-    if (isConditionFailed(error)) return undefined;
-    throw error;
-  }
-}
-
 /**
  * Stores a new password hash and marks every earlier session as ended (with
  * `event`, in one transaction with it); a pending reset token dies with the old password.

@@ -4,6 +4,7 @@ import { changeRoles } from "../../lib/administration.js";
 import { documentClient } from "../../lib/dynamodb.js";
 import { ConflictError, TooManyRequestsError, UnauthorizedError } from "../../lib/errors.js";
 import * as store from "../../lib/store.js";
+import { grantRoles } from "../helpers/roles.js";
 import { isSessionActive } from "../helpers/session-live.js";
 import { config } from "../../lib/config.js";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
@@ -145,7 +146,7 @@ describe("password change and roles", () => {
   it("replaces roles of an existing user and reports an unknown one", async () => {
     const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
     const admin = await signup({ email: uniqueEmail(), password: PASSWORD });
-    await store.setUserRoles(admin.user.id, ["user", "admin"]);
+    await grantRoles(admin.user.id, ["user", "admin"]);
     const actor = { userId: admin.user.id, sid: "s", client: {} };
     expect((await changeRoles(actor, user.id, ["user", "moderator"])).roles).toEqual(["user", "moderator"]);
     await expect(changeRoles(actor, "00000000-0000-4000-8000-000000000000", ["admin"])).rejects.toMatchObject({ statusCode: 404 });

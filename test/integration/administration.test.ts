@@ -11,6 +11,7 @@ import { config } from "../../lib/config.js";
 import { documentClient } from "../../lib/dynamodb.js";
 import { checkSession } from "../../lib/session-check.js";
 import * as store from "../../lib/store.js";
+import { grantRoles } from "../helpers/roles.js";
 import { backfillUserListKeys, queryUsers } from "../../lib/user-list-store.js";
 import { PASSWORD, jwtPayload, uniqueEmail, uniqueUsername } from "../helpers/fixtures.js";
 
@@ -21,7 +22,7 @@ const sidOf = (accessToken: string) => String(jwtPayload(accessToken).sid);
 
 async function newAdmin(): Promise<Actor> {
   const session = await signup({ email: uniqueEmail("admin"), password: PASSWORD });
-  await store.setUserRoles(session.user.id, ["user", "admin"]);
+  await grantRoles(session.user.id, ["user", "admin"]);
   return { userId: session.user.id, sid: sidOf(session.accessToken), client: { ipAddress: "203.0.113.9", userAgent: "test" } };
 }
 

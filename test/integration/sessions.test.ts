@@ -14,6 +14,7 @@ import {
   revokeOwnSession,
 } from "../../lib/sessions.js";
 import * as store from "../../lib/store.js";
+import { grantRoles } from "../helpers/roles.js";
 import { isSessionActive } from "../helpers/session-live.js";
 import { PASSWORD, jwtPayload, uniqueEmail } from "../helpers/fixtures.js";
 
@@ -140,7 +141,7 @@ describe("refresh", () => {
 
   it("picks up role changes in the new access token", async () => {
     const first = await signup({ email: uniqueEmail(), password: PASSWORD });
-    await store.setUserRoles(first.user.id, ["user", "moderator"]);
+    await grantRoles(first.user.id, ["user", "moderator"]);
     const next = await refreshSession(first.refreshToken);
     expect(jwtPayload(next.accessToken).roles).toEqual(["user", "moderator"]);
   });
