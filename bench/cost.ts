@@ -365,7 +365,7 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const seeded = await seed(10_000);
   const atScale = new Map<string, Tally>();
   for (const op of operations) atScale.set(op.name, (await sample(op)).tally);
-  const sameAtScale = measured.every((m) => JSON.stringify(m.tally) === JSON.stringify(atScale.get(m.name)));
+  const sameAtScale = measured.every((m) => canonical(m.tally) === canonical(atScale.get(m.name)!));
   const noScans = [...atScale.values()].every((t) => t.scans === 0);
 
   const perMillion = Object.fromEntries(measured.map((m) => [m.name, m.dollarsPerMillion]));
@@ -468,10 +468,13 @@ async function seeder(): Promise<(target: number) => Promise<number>> {
   };
 }
 
+/** A tally as text, its calls in a fixed order (calls made in parallel are counted in any order). */
+const canonical = (tally: Tally) => JSON.stringify({ ...tally, calls: Object.fromEntries(Object.entries(tally.calls).sort()) });
+
 function cost(name: string, samples: Sample[], memory: Record<string, number>): OperationCost {
   const tally = samples[0]!.tally;
   for (const s of samples) {
-    if (JSON.stringify(s.tally) !== JSON.stringify(tally)) {
+    if (canonical(s.tally) !== canonical(tally)) {
       throw new Error(`${name}: capacity differs between runs: ${JSON.stringify(tally)} and ${JSON.stringify(s.tally)}`);
     }
   }
