@@ -35,7 +35,8 @@ class Checker {
     }
     if (typeof value !== "string") return void this.problem(field, "must be a string");
     if (value.length === 0) return void this.problem(field, "must not be empty");
-    if (value.length > opts.max) return void this.problem(field, `must be at most ${opts.max} characters`);
+    // Characters as JSON Schema counts them (code points), not UTF-16 units: an emoji is one.
+    if (value.length > opts.max && [...value].length > opts.max) return void this.problem(field, `must be at most ${opts.max} characters`);
     return value;
   }
 
@@ -152,6 +153,7 @@ export function parseRoles(body: unknown): Role[] {
   const c = checker(body);
   const roles = c.body.roles;
   if (!Array.isArray(roles)) c.problem("roles", "must be an array of strings");
+  else if (roles.length > ROLES.length) c.problem("roles", `must hold at most ${ROLES.length} roles`);
   else if (!roles.every(isRole)) c.problem("roles", `must contain only ${ROLES.join(", ")}`);
   c.done();
   return [...new Set(roles as Role[])];

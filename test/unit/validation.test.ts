@@ -66,6 +66,8 @@ describe("request validation", () => {
     expect(parseRoles({ roles: ["user", "moderator", "user"] })).toEqual(["user", "moderator"]);
     expect(() => parseRoles({ roles: ["root"] })).toThrow(BadRequestError);
     expect(() => parseRoles({ roles: "admin" })).toThrow(BadRequestError);
+    // At most one of each role, as openapi.yaml says (maxItems): a longer list is refused, not trimmed.
+    expect(() => parseRoles({ roles: ["user", "user", "moderator", "admin"] })).toThrow(BadRequestError);
     expect(() => parseUserId("../../etc")).toThrow(BadRequestError);
   });
 
@@ -84,4 +86,12 @@ describe("request validation", () => {
       );
     });
   }
+});
+
+describe("lengths", () => {
+  it("counts characters as JSON Schema does (code points): 100 emoji are a valid name, 101 are not", () => {
+    const emoji = "\u{1F600}";
+    expect(parseSignup({ email: "ada@example.com", password: "correct horse battery staple", name: emoji.repeat(100) }).name).toBe(emoji.repeat(100));
+    expect(() => parseSignup({ email: "ada@example.com", password: "correct horse battery staple", name: emoji.repeat(101) })).toThrow(BadRequestError);
+  });
 });
