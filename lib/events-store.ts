@@ -90,6 +90,8 @@ function toEvent(item: Record<string, unknown>): Event {
 /**
  * One page of a user's events, newest first. Expired events are left out here:
  * TTL deletes them late (DynamoDB Local never), so the filter keeps retention exact.
+ * It reads one event past the page, so that a last page that is exactly full
+ * ends the list (DynamoDB names a LastEvaluatedKey whenever it stops at Limit).
  */
 export async function queryEvents(
   userId: string,
@@ -105,10 +107,14 @@ export async function queryEvents(
         FilterExpression: "expiresAt > :now",
         ExpressionAttributeValues: { ":pk": `USER#${userId}`, ":now": Math.floor(now / 1000) },
         ScanIndexForward: false,
-        Limit: limit,
+        Limit: limit + 1,
         ExclusiveStartKey: startKey,
       }),
     ),
   );
-  return { events: (page.Items ?? []).map(toEvent), lastKey: page.LastEvaluatedKey as Record<string, string> | undefined };
+  const items = page.Items ?? [];
+  if (items.length <= limit) return { events: items.map(toEvent), lastKey: page.LastEvaluatedKey as Record<string, string> | undefined };
+  const shown = items.slice(0, limit);
+  const last = shown.at(-1)!;
+  return { events: shown.map(toEvent), lastKey: { pk: String(last.pk), sk: String(last.sk) } };
 }

@@ -30,7 +30,7 @@ export function userListKeys(user: Pick<UserRecord, "userId" | "createdAt">): { 
   return { listPk: LIST_PK, listSk: `${user.createdAt}#${user.userId}` };
 }
 
-/** One page of users, newest first. */
+/** One page of users, newest first; one user past the page is read so that an exactly full last page ends the list. */
 export async function queryUsers(limit: number, startKey?: StartKey): Promise<{ items: Record<string, unknown>[]; lastKey?: StartKey }> {
   const page = await guarded(() =>
     documentClient.send(
@@ -40,12 +40,17 @@ export async function queryUsers(limit: number, startKey?: StartKey): Promise<{ 
         KeyConditionExpression: "listPk = :listPk",
         ExpressionAttributeValues: { ":listPk": LIST_PK },
         ScanIndexForward: false,
-        Limit: limit,
+        Limit: limit + 1,
         ExclusiveStartKey: startKey,
       }),
     ),
   );
-  return { items: page.Items ?? [], lastKey: page.LastEvaluatedKey as StartKey | undefined };
+  const items = page.Items ?? [];
+  if (items.length <= limit) return { items, lastKey: page.LastEvaluatedKey as StartKey | undefined };
+  const shown = items.slice(0, limit);
+  const last = shown.at(-1)!;
+  // A GSI's start key is the table's key and the index's.
+  return { items: shown, lastKey: { pk: String(last.pk), listPk: String(last.listPk), listSk: String(last.listSk) } };
 }
 
 /**

@@ -4,7 +4,7 @@
  * problem found. Fields not named in the contract are ignored, never trusted
  * (a `roles` sent to signup has no effect).
  */
-import { BadRequestError, type FieldProblem } from "./errors.js";
+import { BadRequestError, NotFoundError, type FieldProblem } from "./errors.js";
 import { passwordProblems } from "./password.js";
 import { ROLES, isRole, type Role } from "./roles.js";
 import { canonicalEmail } from "./email-address.js";
@@ -159,10 +159,9 @@ export function parseRoles(body: unknown): Role[] {
   return [...new Set(roles as Role[])];
 }
 
+/** A `{id}` that is not shaped like a user id names no user: the same 404 as an unknown one, no lookup made. */
 export function parseUserId(id: unknown): string {
-  if (typeof id !== "string" || !USER_ID_PATTERN.test(id)) {
-    throw new BadRequestError("Invalid request: id must be a user id", [{ field: "id", problem: "must be a user id" }]);
-  }
+  if (typeof id !== "string" || !USER_ID_PATTERN.test(id)) throw new NotFoundError("User not found");
   return id;
 }
 

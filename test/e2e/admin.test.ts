@@ -133,12 +133,12 @@ describe("bad input", () => {
     }
   });
 
-  it("answers 400 to malformed ids on every {id} route and to wrong bodies, and 404 to unknown ids", async () => {
+  it("answers 404 to malformed and unknown ids on every {id} route (neither names a user), and 400 to wrong bodies", async () => {
     const admin = await signupAdmin();
     for (const id of ["not-a-uuid", "123", `${UNKNOWN_ID}x`, UNKNOWN_ID.slice(0, -1)]) {
       for (const [route, call] of adminCalls(encodeURIComponent(id))) {
         if (route.startsWith("GET /users?") || route === "GET /users") continue;
-        expectCleanError(await call(admin.accessToken), 400);
+        expectCleanError(await call(admin.accessToken), 404);
       }
     }
     for (const body of [{}, { disabled: "true" }, { disabled: 1 }, { disabled: null }, [], "x"]) {

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BODY_LIMIT_BYTES } from "../../lib/http.js";
-import { BadRequestError } from "../../lib/errors.js";
+import { BadRequestError, NotFoundError } from "../../lib/errors.js";
 import { EVENT_TYPES } from "../../lib/events-store.js";
 import { USER_AGENT_MAX_CHARS } from "../../lib/client-info.js";
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, passwordProblems } from "../../lib/password.js";
@@ -218,7 +218,7 @@ describe("openapi.yaml's request schemas and lib/validation.ts agree", () => {
       fc.property(fc.oneof(fc.uuid({ version: 4 }), fc.string({ maxLength: 40 })), (id) => {
         expect(validate(id)).toBe(USER_ID_PATTERN.test(id));
         if (validate(id)) expect(parseUserId(id)).toBe(id);
-        else expect(() => parseUserId(id)).toThrow(BadRequestError);
+        else expect(() => parseUserId(id)).toThrow(NotFoundError);
       }),
     );
   });
