@@ -1013,7 +1013,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description A user id (a UUID); anything else gets 400. */
+        /** @description A user id (a UUID); anything else names no user and gets 404. */
         UserId: components["schemas"]["UserId"];
         /** @description A session id, as listed by `GET /users/me/sessions` (the `sid` claim of its access tokens). */
         Sid: components["schemas"]["SessionId"];
@@ -1450,7 +1450,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A user id (a UUID); anything else gets 400. */
+                /** @description A user id (a UUID); anything else names no user and gets 404. */
                 id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -1474,7 +1474,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A user id (a UUID); anything else gets 400. */
+                /** @description A user id (a UUID); anything else names no user and gets 404. */
                 id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -1499,7 +1499,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A user id (a UUID); anything else gets 400. */
+                /** @description A user id (a UUID); anything else names no user and gets 404. */
                 id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -1530,7 +1530,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A user id (a UUID); anything else gets 400. */
+                /** @description A user id (a UUID); anything else names no user and gets 404. */
                 id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -1566,7 +1566,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description A user id (a UUID); anything else gets 400. */
+                /** @description A user id (a UUID); anything else names no user and gets 404. */
                 id: components["parameters"]["UserId"];
             };
             cookie?: never;
