@@ -86,15 +86,19 @@ function countLogBytes() {
   syncBuiltinESMExports(); // `import { writeSync } from "node:fs"` sees the counter too
 }
 
-async function invoke(handler: Handler, fn: string, event: APIGatewayProxyEvent, invocations: Invocation[]) {
+/** Runs one invocation of function `fn`, recording its wall and CPU time. */
+async function timed<T>(fn: string, invocations: Invocation[], run: () => Promise<T>): Promise<T> {
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const response = await handler(event, lambdaContext);
+  const result = await run();
   const wallMs = performance.now() - started;
   const { user, system } = process.cpuUsage(cpu);
   invocations.push({ fn, wallMs, cpuMs: (user + system) / 1000 });
-  return response;
+  return result;
 }
+
+const invoke = (handler: Handler, fn: string, event: APIGatewayProxyEvent, invocations: Invocation[]) =>
+  timed(fn, invocations, () => handler(event, lambdaContext));
 
 const jsonEvent = (method: string, path: string, body?: unknown, extra: Partial<APIGatewayProxyEvent> = {}) =>
   apiEvent({
@@ -146,13 +150,7 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   async function runMailer(invocations: Invocation[]) {
     const jobs = (await sinkJobs(lambdaUrl)).slice(jobsSeen);
     jobsSeen += jobs.length;
-    for (const job of jobs) {
-      const cpu = process.cpuUsage();
-      const started = performance.now();
-      await mailer(job);
-      const { user, system } = process.cpuUsage(cpu);
-      invocations.push({ fn: "mailer", wallMs: performance.now() - started, cpuMs: (user + system) / 1000 });
-    }
+    for (const job of jobs) await timed("mailer", invocations, () => mailer(job));
   }
   /** The token of the last email to `to` whose link goes to `page`. */
   async function tokenFromEmail(to: string, page: "verify-email" | "reset-password"): Promise<string> {
@@ -163,11 +161,8 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
 
   /** The API Gateway event of a protected route, with the context the authorizer answered. */
   async function authorized(token: string, invocations: Invocation[], method: string, path: string, body?: unknown) {
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    const result = await authorizer({ type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn: "arn:aws:execute-api:r:1:a/s/GET/x" }, lambdaContext);
-    const { user, system } = process.cpuUsage(cpu);
-    invocations.push({ fn: "authorizer", wallMs: performance.now() - started, cpuMs: (user + system) / 1000 });
+    const event = { type: "TOKEN" as const, authorizationToken: `Bearer ${token}`, methodArn: "arn:aws:execute-api:r:1:a/s/GET/x" };
+    const result = await timed("authorizer", invocations, () => authorizer(event, lambdaContext));
     return jsonEvent(method, path, body, {
       requestContext: { authorizer: result.context } as unknown as APIGatewayProxyEvent["requestContext"],
     });

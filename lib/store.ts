@@ -151,10 +151,21 @@ function sessionPut(session: SessionRecord) {
   };
 }
 
+type TransactItem = Parameters<typeof transactWrite>[0][number];
+
+/**
+ * One put or update; with `event`, in one transaction with the audit event
+ * that records it, so that the change never happens without its event.
+ */
+async function writeRecorded(write: Required<Pick<TransactItem, "Put">> | Required<Pick<TransactItem, "Update">>, event?: AuditEvent): Promise<void> {
+  if (event) return transactWrite([write, auditEventPut(event)]);
+  if ("Put" in write) await guarded(() => documentClient.send(new PutCommand(write.Put)));
+  else await guarded(() => documentClient.send(new UpdateCommand(write.Update)));
+}
+
 /** Stores a new session; with `event`, in one transaction with the audit event that records it. */
 export async function putSession(session: SessionRecord, event?: AuditEvent): Promise<void> {
-  if (event) await transactWrite([sessionPut(session), auditEventPut(event)]);
-  else await guarded(() => documentClient.send(new PutCommand(sessionPut(session).Put)));
+  await writeRecorded(sessionPut(session), event);
 }
 
 export async function getSession(sid: string): Promise<SessionRecord | undefined> {
@@ -358,8 +369,7 @@ export async function setPasswordHash(userId: string, passwordHash: string, now:
     ConditionExpression: "attribute_exists(pk)",
     ExpressionAttributeValues: { ":hash": passwordHash, ":now": now },
   };
-  if (event) await transactWrite([{ Update: update }, auditEventPut(event)]);
-  else await guarded(() => documentClient.send(new UpdateCommand(update)));
+  await writeRecorded({ Update: update }, event);
 }
 
 /** Marks every session created until `now` as ended; with `event`, recorded in the same transaction. */
@@ -371,11 +381,7 @@ export async function markSessionsRevoked(userId: string, now: number, event?: A
     ConditionExpression: "attribute_exists(pk)",
     ExpressionAttributeValues: { ":now": now },
   };
-  if (!event) {
-    await guarded(() => documentClient.send(new UpdateCommand(update)));
-    return;
-  }
-  await transactWrite([{ Update: update }, auditEventPut(event)]);
+  await writeRecorded({ Update: update }, event);
 }
 
 // ---- failed signins -------------------------------------------------------
@@ -426,8 +432,7 @@ export async function lockSignin(key: string, lockedUntil: number, windowSeconds
       ":expiresAt": nowSeconds(lockedUntil) + windowSeconds,
     },
   };
-  if (event) await transactWrite([{ Update: update }, auditEventPut(event)]);
-  else await guarded(() => documentClient.send(new UpdateCommand(update)));
+  await writeRecorded({ Update: update }, event);
 }
 
 export async function clearSigninFailures(key: string): Promise<void> {

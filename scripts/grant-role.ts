@@ -4,13 +4,9 @@
 // works on the database of `npm start`: the running one if there is one, else
 // it starts DynamoDB Local on the same data folder. With another stage it uses
 // your AWS credentials and region (AWS_REGION or --region) on that stage's table.
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
-import { answers, startDynamoDbLocal } from "./local-dynamodb.mjs";
+import { openStageDatabase } from "./stage-database.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const usage = "usage: npm run grant-role -- [--stage <stage>] [--region <region>] <email> <role>";
 
 async function main(): Promise<void> {
@@ -22,25 +18,7 @@ async function main(): Promise<void> {
   if (!email || !role || positionals.length !== 2) throw new Error(usage);
 
   const stage = values.stage!;
-  process.env.USERS_TABLE = `auth-api-${stage}-users`;
-  process.env.SESSIONS_TABLE = `auth-api-${stage}-sessions`;
-  process.env.EVENTS_TABLE = `auth-api-${stage}-events`;
-  if (values.region) process.env.AWS_REGION = values.region;
-
-  let stopLocal: (() => Promise<void>) | undefined;
-  if (stage === "local") {
-    const dataDir = resolve(root, process.env.AUTH_DATA_DIR || ".data");
-    const endpointFile = resolve(dataDir, "dynamodb-endpoint");
-    const running = existsSync(endpointFile) ? readFileSync(endpointFile, "utf8").trim() : undefined;
-    // The file of a killed `npm start` may be stale: use it only if the database answers.
-    if (running && (await answers(running))) {
-      process.env.DYNAMODB_ENDPOINT = running;
-    } else {
-      const local = await startDynamoDbLocal({ dataDir: resolve(dataDir, "dynamodb") });
-      process.env.DYNAMODB_ENDPOINT = local.endpoint;
-      stopLocal = local.stop;
-    }
-  }
+  const close = await openStageDatabase(stage, values.region);
 
   // Imported after the environment is set: lib/config reads it once.
   const { isRole, ROLES } = await import("../lib/roles.js");
@@ -55,7 +33,7 @@ async function main(): Promise<void> {
     await writeRolesByOperator(user.userId, roles, { userId: user.userId, type: "roles_changed", at: Date.now() });
     console.log(`${user.email} now has roles: ${roles.join(", ")}`);
   } finally {
-    await stopLocal?.();
+    await close();
   }
 }
 
