@@ -8,7 +8,7 @@ export default defineConfig({
       name: "mail-templates-as-text",
       enforce: "pre",
       load(id) {
-        if (/[\\/]lib[\\/]mail-templates[\\/][^\\/]+\.(?:txt|html)$/.test(id)) {
+        if (/[\\/]lib[\\/]mail[\\/]templates[\\/][^\\/]+\.(?:txt|html)$/.test(id)) {
           return `export default ${JSON.stringify(readFileSync(id, "utf8"))};`;
         }
       },

@@ -123,23 +123,23 @@ export async function run(dynamodbEndpoint: string): Promise<Section> {
 
 async function measureAll(meter: CapacityMeter): Promise<Section> {
   // Imported after DYNAMODB_ENDPOINT points at the meter: lib/config reads it once.
-  const signupFn = (await import("../functions/signup.js")).handler as Handler;
-  const signinFn = (await import("../functions/signin.js")).handler as Handler;
-  const refreshFn = (await import("../functions/refresh.js")).handler as Handler;
-  const signoutFn = (await import("../functions/signout.js")).handler as Handler;
-  const passwordFn = (await import("../functions/password.js")).handler as Handler;
-  const meFn = (await import("../functions/me.js")).handler as Handler;
+  const signupFn = (await import("../functions/auth/signup.js")).handler as Handler;
+  const signinFn = (await import("../functions/auth/signin.js")).handler as Handler;
+  const refreshFn = (await import("../functions/auth/refresh.js")).handler as Handler;
+  const signoutFn = (await import("../functions/auth/signout.js")).handler as Handler;
+  const passwordFn = (await import("../functions/auth/password.js")).handler as Handler;
+  const meFn = (await import("../functions/users/me.js")).handler as Handler;
   const authorizer = (await import("../functions/authorizer.js")).handler;
   const { protectedMessage } = await import("../functions/messages.js");
-  const sessionsFns = await import("../functions/sessions.js");
-  const forgotFn = (await import("../functions/forgot-password.js")).handler as Handler;
-  const resetFn = (await import("../functions/reset-password.js")).handler as Handler;
-  const verifyFn = (await import("../functions/verify-email.js")).handler as Handler;
+  const sessionsFns = await import("../functions/users/sessions.js");
+  const forgotFn = (await import("../functions/auth/forgot-password.js")).handler as Handler;
+  const resetFn = (await import("../functions/auth/reset-password.js")).handler as Handler;
+  const verifyFn = (await import("../functions/auth/verify-email.js")).handler as Handler;
   const mailer = (await import("../functions/mailer.js")).handler;
-  const { listUsersHandler } = await import("../functions/admin.js");
+  const { listUsersHandler } = await import("../functions/admin/users.js");
   const { sinkJobs } = await import("../test/helpers/lambda-sink.js");
   const { linkToken, mailbox } = await import("../test/helpers/mailbox.js");
-  const { writeRolesByOperator } = await import("../lib/account-store.js");
+  const { writeRolesByOperator } = await import("../lib/admin/account-writes.js");
   const memory = memorySizes();
 
   // Mail: request handlers queue jobs at a stand-in for Lambda's invoke API (bench/run.ts);
@@ -439,9 +439,9 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
  * store's own writes (so the items are the API's), without bcrypt per user.
  */
 async function seeder(): Promise<(target: number) => Promise<number>> {
-  const store = await import("../lib/store.js");
-  const { newSession } = await import("../lib/sessions.js");
-  const { hashPassword } = await import("../lib/password.js");
+  const store = await import("../lib/users/user-store.js");
+  const { newSession } = await import("../lib/sessions/sessions.js");
+  const { hashPassword } = await import("../lib/methods/password/password.js");
   const passwordHash = await hashPassword(PASSWORD);
   let count = 0;
   return async (target) => {

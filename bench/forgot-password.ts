@@ -37,8 +37,8 @@ function mannWhitneyZ(a: number[], b: number[]): number {
 const us = (ms: number) => `${Math.round(ms * 1000)}`;
 
 export async function run(knownEmail: string): Promise<Section> {
-  const { handler } = await import("../functions/forgot-password.js");
-  const { deliverMailJob } = await import("../lib/mailer.js");
+  const { handler } = await import("../functions/auth/forgot-password.js");
+  const { deliverMailJob } = await import("../lib/mail/mailer.js");
   const event = (email: string) =>
     apiEvent({
       httpMethod: "POST",

@@ -4,7 +4,7 @@
 import express from "express";
 import serverlessHttp from "serverless-http";
 import { publicMessage } from "../functions/messages.js";
-import { logger } from "../lib/logger.js";
+import { logger } from "../lib/platform/logger.js";
 import { apiEvent, lambdaContext } from "../test/helpers/events.js";
 import { compareOpsPerSecond, fmt } from "./measure.js";
 import type { Section } from "./run.js";

@@ -1,9 +1,9 @@
 // Signin latency in-process against DynamoDB Local, against the median bcrypt
 // comparison at the configured cost: what signin adds on top of the hash.
 import bcrypt from "bcryptjs";
-import { config } from "../lib/config.js";
-import { signingKey } from "../lib/signing-keys.js";
-import { issueAccessToken } from "../lib/tokens.js";
+import { config } from "../lib/platform/config.js";
+import { signingKey } from "../lib/keys/signing-keys.js";
+import { issueAccessToken } from "../lib/keys/access-tokens.js";
 import { apiEvent, lambdaContext } from "../test/helpers/events.js";
 import { fmt, median, percentile } from "./measure.js";
 import type { Section } from "./run.js";
@@ -11,7 +11,7 @@ import type { Section } from "./run.js";
 const RUNS = 40;
 
 export async function run(email: string, password: string): Promise<Section> {
-  const { handler } = await import("../functions/signin.js");
+  const { handler } = await import("../functions/auth/signin.js");
   const event = apiEvent({
     httpMethod: "POST",
     resource: "/auth/signin",

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 export async function load(url, context, nextLoad) {
-  if (/\/lib\/mail-templates\/[^/]+\.(?:txt|html)$/.test(url)) {
+  if (/\/lib\/mail\/templates\/[^/]+\.(?:txt|html)$/.test(url)) {
     const text = await readFile(fileURLToPath(url), "utf8");
     return { format: "module", source: `export default ${JSON.stringify(text)};`, shortCircuit: true };
   }

@@ -1,5 +1,5 @@
 // `node --import ./bench/text-files.mjs`: imports the email templates
-// (lib/mail-templates/*.txt|html) as strings, as esbuild's text loader does
+// (lib/mail/templates/*.txt|html) as strings, as esbuild's text loader does
 // in the bundles and vitest.config.ts does in tests.
 import { register } from "node:module";
 

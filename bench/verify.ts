@@ -7,10 +7,10 @@ import type { APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { verify as rsaVerify } from "node:crypto";
 import { JwtVerifier } from "aws-jwt-verify";
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { config } from "../lib/config.js";
-import { signingKey } from "../lib/signing-keys.js";
-import { issueAccessToken, verifyAccessToken } from "../lib/tokens.js";
-import { verificationKeys } from "../lib/verification-keys.js";
+import { config } from "../lib/platform/config.js";
+import { signingKey } from "../lib/keys/signing-keys.js";
+import { issueAccessToken, verifyAccessToken } from "../lib/keys/access-tokens.js";
+import { verificationKeys } from "../lib/keys/verification-keys.js";
 import { compareOpsPerSecond, fmt } from "./measure.js";
 import type { Section } from "./run.js";
 

@@ -8,12 +8,12 @@
  * stage and role checks happen in the handlers (lib/http.ts, 403 JSON).
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from "aws-lambda";
-import { ServiceUnavailableError } from "../lib/errors.js";
-import type { AuthorizerContext } from "../lib/http.js";
-import { logLine } from "../lib/log-line.js";
-import { checkSession } from "../lib/session-check.js";
-import { bearerToken, InvalidAccessTokenError, verifyAccessToken, type AccessTokenClaims } from "../lib/tokens.js";
-import { verificationKeys } from "../lib/verification-keys.js";
+import { ServiceUnavailableError } from "../lib/http/errors.js";
+import type { AuthorizerContext } from "../lib/http/routes.js";
+import { logLine } from "../lib/platform/log-line.js";
+import { checkSession } from "../lib/sessions/session-check.js";
+import { bearerToken, InvalidAccessTokenError, verifyAccessToken, type AccessTokenClaims } from "../lib/keys/access-tokens.js";
+import { verificationKeys } from "../lib/keys/verification-keys.js";
 
 // Start loading the public keys during init, where Lambda gives the extra CPU.
 verificationKeys().catch(() => undefined);

@@ -1,5 +1,5 @@
 /** The example resources: one public route and three protected ones at increasing roles. */
-import { json, protectedRoute, publicRoute } from "../lib/http.js";
+import { json, protectedRoute, publicRoute } from "../lib/http/routes.js";
 
 const message = (text: string) => async () => json(200, { text });
 

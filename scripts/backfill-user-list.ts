@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const close = await openStageDatabase(values.stage!, values.region);
   try {
     // Imported after the environment is set: lib/config reads it once.
-    const { backfillUserListKeys } = await import("../lib/user-list-store.js");
+    const { backfillUserListKeys } = await import("../lib/users/user-list.js");
     const updated = await backfillUserListKeys();
     console.log(`${updated} user(s) added to the users list in stage ${values.stage}`);
   } finally {

@@ -21,15 +21,15 @@ async function main(): Promise<void> {
   const close = await openStageDatabase(stage, values.region);
 
   // Imported after the environment is set: lib/config reads it once.
-  const { isRole, ROLES } = await import("../lib/roles.js");
-  const store = await import("../lib/store.js");
-  const { normalizeEmail } = await import("../lib/users.js");
+  const { isRole, ROLES } = await import("../lib/users/roles.js");
+  const store = await import("../lib/users/user-store.js");
+  const { normalizeEmail } = await import("../lib/users/users.js");
   try {
     if (!isRole(role)) throw new Error(`role must be one of ${ROLES.join(", ")}`);
     const user = await store.findUserByEmail(normalizeEmail(email));
     if (!user) throw new Error(`no user with email ${normalizeEmail(email)} in stage ${stage}`);
     const roles = [...new Set([...user.roles, role])];
-    const { writeRolesByOperator } = await import("../lib/account-store.js");
+    const { writeRolesByOperator } = await import("../lib/admin/account-writes.js");
     await writeRolesByOperator(user.userId, roles, { userId: user.userId, type: "roles_changed", at: Date.now() });
     console.log(`${user.email} now has roles: ${roles.join(", ")}`);
   } finally {

@@ -5,7 +5,7 @@
 // global setup and the benchmarks.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseKeySet, rotate, type KeySet, type RotationResult, type RotationTiming } from "../lib/key-set.js";
+import { parseKeySet, rotate, type KeySet, type RotationResult, type RotationTiming } from "../lib/keys/key-set.js";
 
 export const SIGNING_KEYS_FILENAME = "signing-keys.json";
 export const PUBLIC_KEYS_FILENAME = "public-keys.json";

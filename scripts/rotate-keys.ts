@@ -15,8 +15,8 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { AwsCallError, awsJson } from "../lib/aws-json.js";
-import { parseKeySet, rotate, type KeySet, type RotationResult } from "../lib/key-set.js";
+import { AwsCallError, awsJson } from "../lib/platform/aws-json.js";
+import { parseKeySet, rotate, type KeySet, type RotationResult } from "../lib/keys/key-set.js";
 import { localTiming, rotateLocalKeys, rotationTiming } from "./key-files.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));

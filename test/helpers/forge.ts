@@ -1,7 +1,7 @@
 // Hand-built JWTs for attack tests: what an attacker can make without our private key.
 import { constants, createHmac, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { PublicJwk } from "../../lib/key-set.js";
+import type { PublicJwk } from "../../lib/keys/key-set.js";
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { changePassword, signin, signup } from "../../lib/accounts.js";
-import { changeRoles } from "../../lib/administration.js";
-import { documentClient } from "../../lib/dynamodb.js";
-import { ConflictError, TooManyRequestsError, UnauthorizedError } from "../../lib/errors.js";
-import * as store from "../../lib/store.js";
+import { changePassword, signin, signup } from "../../lib/accounts/accounts.js";
+import { changeRoles } from "../../lib/admin/administration.js";
+import { documentClient } from "../../lib/platform/dynamodb.js";
+import { ConflictError, TooManyRequestsError, UnauthorizedError } from "../../lib/http/errors.js";
+import * as store from "../../lib/users/user-store.js";
 import { grantRoles } from "../helpers/roles.js";
 import { isSessionActive } from "../helpers/session-live.js";
-import { config } from "../../lib/config.js";
+import { config } from "../../lib/platform/config.js";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { PASSWORD, uniqueEmail, uniqueUsername } from "../helpers/fixtures.js";
 

@@ -4,15 +4,15 @@
 // transaction as their change, and the users-list backfill.
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { deleteUserItems, type StoredUser } from "../../lib/account-store.js";
-import { signin, signup } from "../../lib/accounts.js";
-import { changeRoles, deleteUserAsAdmin, listUsers, setDisabled, type Actor } from "../../lib/administration.js";
-import { config } from "../../lib/config.js";
-import { documentClient } from "../../lib/dynamodb.js";
-import { checkSession } from "../../lib/session-check.js";
-import * as store from "../../lib/store.js";
+import { deleteUserItems, type StoredUser } from "../../lib/admin/account-writes.js";
+import { signin, signup } from "../../lib/accounts/accounts.js";
+import { changeRoles, deleteUserAsAdmin, listUsers, setDisabled, type Actor } from "../../lib/admin/administration.js";
+import { config } from "../../lib/platform/config.js";
+import { documentClient } from "../../lib/platform/dynamodb.js";
+import { checkSession } from "../../lib/sessions/session-check.js";
+import * as store from "../../lib/users/user-store.js";
 import { grantRoles } from "../helpers/roles.js";
-import { backfillUserListKeys, queryUsers } from "../../lib/user-list-store.js";
+import { backfillUserListKeys, queryUsers } from "../../lib/users/user-list.js";
 import { PASSWORD, jwtPayload, uniqueEmail, uniqueUsername } from "../helpers/fixtures.js";
 
 const item = async (table: string, pk: string) => (await documentClient.send(new GetCommand({ TableName: table, Key: { pk } }))).Item;

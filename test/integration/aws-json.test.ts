@@ -6,9 +6,9 @@ import aws4 from "aws4";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { AwsCallError, awsJson } from "../../lib/aws-json.js";
-import { ServiceUnavailableError } from "../../lib/errors.js";
-import { rotate } from "../../lib/key-set.js";
+import { AwsCallError, awsJson } from "../../lib/platform/aws-json.js";
+import { ServiceUnavailableError } from "../../lib/http/errors.js";
+import { rotate } from "../../lib/keys/key-set.js";
 
 interface Received {
   headers: IncomingMessage["headers"];
@@ -108,7 +108,7 @@ describe("signed AWS JSON calls (against a stand-in SSM endpoint)", () => {
     vi.stubEnv("KEY_SET_RELOAD_SECONDS", "1");
     vi.resetModules();
     try {
-      const { verificationKeys } = await import("../../lib/verification-keys.js");
+      const { verificationKeys } = await import("../../lib/keys/verification-keys.js");
       answers = [{ status: 200, body: { Parameter: { Value: JSON.stringify(set) } } }];
       const [first, second] = [await verificationKeys(), await verificationKeys()];
       expect(first).toBe(second);

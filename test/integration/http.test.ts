@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { adminMessage, protectedMessage, publicMessage } from "../../functions/messages.js";
-import { handler as signupHandler } from "../../functions/signup.js";
-import { BODY_LIMIT_BYTES, parseBody } from "../../lib/http.js";
+import { handler as signupHandler } from "../../functions/auth/signup.js";
+import { BODY_LIMIT_BYTES, parseBody } from "../../lib/http/routes.js";
 import { apiEvent, lambdaContext } from "../helpers/events.js";
 
 const context = lambdaContext;

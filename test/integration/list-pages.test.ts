@@ -2,7 +2,7 @@
 // nextCursor (DynamoDB itself names a LastEvaluatedKey whenever it stops at Limit).
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { queryEvents, recordAuditEvent } from "../../lib/events-store.js";
+import { queryEvents, recordAuditEvent } from "../../lib/audit/event-store.js";
 
 describe("a page of events", () => {
   it("has a next page only while events remain, also when the last page is exactly full", async () => {

@@ -5,19 +5,19 @@ import { PASSWORD, uniqueEmail } from "../helpers/fixtures.js";
 import { linkToken, mailbox } from "../helpers/mailbox.js";
 
 let lib: {
-  accounts: typeof import("../../lib/accounts.js");
-  verification: typeof import("../../lib/email-verification.js");
-  mailer: typeof import("../../lib/mailer.js");
-  errors: typeof import("../../lib/errors.js");
+  accounts: typeof import("../../lib/accounts/accounts.js");
+  verification: typeof import("../../lib/accounts/email-verification.js");
+  mailer: typeof import("../../lib/mail/mailer.js");
+  errors: typeof import("../../lib/http/errors.js");
 };
 
 beforeAll(async () => {
   process.env.REQUIRE_VERIFIED_EMAIL = "true";
   lib = {
-    accounts: await import("../../lib/accounts.js"),
-    verification: await import("../../lib/email-verification.js"),
-    mailer: await import("../../lib/mailer.js"),
-    errors: await import("../../lib/errors.js"),
+    accounts: await import("../../lib/accounts/accounts.js"),
+    verification: await import("../../lib/accounts/email-verification.js"),
+    mailer: await import("../../lib/mail/mailer.js"),
+    errors: await import("../../lib/http/errors.js"),
   };
 });
 

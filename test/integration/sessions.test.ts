@@ -1,9 +1,9 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { signin, signup } from "../../lib/accounts.js";
-import { config } from "../../lib/config.js";
-import { documentClient } from "../../lib/dynamodb.js";
-import { NotFoundError, UnauthorizedError } from "../../lib/errors.js";
+import { signin, signup } from "../../lib/accounts/accounts.js";
+import { config } from "../../lib/platform/config.js";
+import { documentClient } from "../../lib/platform/dynamodb.js";
+import { NotFoundError, UnauthorizedError } from "../../lib/http/errors.js";
 import {
   endAllSessions,
   endSession,
@@ -12,8 +12,8 @@ import {
   newSession,
   refreshSession,
   revokeOwnSession,
-} from "../../lib/sessions.js";
-import * as store from "../../lib/store.js";
+} from "../../lib/sessions/sessions.js";
+import * as store from "../../lib/users/user-store.js";
 import { grantRoles } from "../helpers/roles.js";
 import { isSessionActive } from "../helpers/session-live.js";
 import { PASSWORD, jwtPayload, uniqueEmail } from "../helpers/fixtures.js";

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { handler as jwks } from "../../functions/jwks.js";
-import { handler as openidConfiguration } from "../../functions/openid-configuration.js";
-import { config } from "../../lib/config.js";
-import { generateSigningKey } from "../../lib/key-set.js";
+import { handler as jwks } from "../../functions/well-known/jwks.js";
+import { handler as openidConfiguration } from "../../functions/well-known/openid-configuration.js";
+import { config } from "../../lib/platform/config.js";
+import { generateSigningKey } from "../../lib/keys/key-set.js";
 import { apiEvent, lambdaContext } from "../helpers/events.js";
 
 const get = (fn: typeof jwks, path: string, origin = "https://elsewhere.example") =>
@@ -43,7 +43,7 @@ describe("the issuer's public documents", () => {
     vi.stubEnv("PUBLIC_KEYS_FILE", join(dir, "public-keys.json"));
     vi.resetModules();
     try {
-      const { handler } = await import("../../functions/jwks.js");
+      const { handler } = await import("../../functions/well-known/jwks.js");
       const { keys } = JSON.parse((await get(handler, "/.well-known/jwks.json")).body);
       expect(keys).toEqual([{ kty: "RSA", kid: leaked.kid, use: "sig", alg: "RS256", n: leaked.jwk.n, e: leaked.jwk.e }]);
     } finally {

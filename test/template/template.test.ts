@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { SESSION_CHECK_ATTRIBUTES } from "../../lib/session-check-attributes.js";
+import { SESSION_CHECK_ATTRIBUTES } from "../../lib/sessions/session-check-attributes.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };

@@ -10,8 +10,8 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import { guarded, isUnavailable } from "../../lib/dynamodb.js";
-import { ServiceUnavailableError } from "../../lib/errors.js";
+import { guarded, isUnavailable } from "../../lib/platform/dynamodb.js";
+import { ServiceUnavailableError } from "../../lib/http/errors.js";
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode }, message: "x" });
 

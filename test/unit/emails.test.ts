@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TEMPLATES, describeDuration, escapeHtml, linkTo, renderEmail, type TemplateName } from "../../lib/emails.js";
+import { TEMPLATES, describeDuration, escapeHtml, linkTo, renderEmail, type TemplateName } from "../../lib/mail/render.js";
 
 const values = { link: "http://localhost:4040/reset-password#token=abc", expiresIn: "30 minutes", time: "2026-01-01 10:00 UTC" };
 
@@ -16,7 +16,7 @@ describe("email templates", () => {
   });
 
   it("escape what they substitute into HTML, and keep the plain text as it is", () => {
-    const email = renderEmail("password-changed", `o'brien+<b>@example.com`, values);
+    const email = renderEmail("password-changed-notice", `o'brien+<b>@example.com`, values);
     expect(email.html).toContain("o&#39;brien+&lt;b&gt;@example.com");
     expect(email.html).not.toContain("<b>@");
     expect(email.text).toContain("o'brien+<b>@example.com");

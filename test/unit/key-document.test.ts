@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { reloadingKeyDocument } from "../../lib/key-document.js";
+import { reloadingKeyDocument } from "../../lib/keys/key-document.js";
 import { rotateLocalKeys, localTiming } from "../../scripts/key-files.js";
 
 const dir = mkdtempSync(join(tmpdir(), "auth-keydoc-"));

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { currentKey, parseKeySet, rotate, type KeySet, type StoredKey } from "../../lib/key-set.js";
+import { currentKey, parseKeySet, rotate, type KeySet, type StoredKey } from "../../lib/keys/key-set.js";
 
 const RELOAD = 300;
 const MAX_AGE = 600;

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor } from "../../lib/list-cursor.js";
-import { DEFAULT_LIMIT, MAX_LIMIT, parseListParams, parseUserListParams } from "../../lib/list-params.js";
+import { decodeCursor, encodeCursor } from "../../lib/http/list-cursor.js";
+import { DEFAULT_LIMIT, MAX_LIMIT, parseListParams, parseUserListParams } from "../../lib/http/list-params.js";
 
 const secret = randomBytes(32);
 const key = { pk: "USER#1", sk: "2026-11-23T20:00:00.000Z#abc" };

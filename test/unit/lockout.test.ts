@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FAILURES_BEFORE_LOCK, MAX_LOCK_SECONDS, lockSecondsAfter, retryAfterSeconds } from "../../lib/lockout.js";
+import { FAILURES_BEFORE_LOCK, MAX_LOCK_SECONDS, lockSecondsAfter, retryAfterSeconds } from "../../lib/methods/lockout/lockout.js";
 
 describe("lockout backoff", () => {
   it("is free for the first four failures and locks at the fifth", () => {

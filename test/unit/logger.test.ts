@@ -5,12 +5,12 @@ import { describe, expect, it } from "vitest";
 const moduleUrl = (file: string) => JSON.stringify(fileURLToPath(new URL(`../../lib/${file}`, import.meta.url)));
 
 /**
- * Runs `code` in a fresh Node process where `logger` (lib/logger.ts) and
- * `logLine` (lib/log-line.ts) are in scope, stdout a pipe as in Lambda, and
+ * Runs `code` in a fresh Node process where `logger` (lib/platform/logger.ts) and
+ * `logLine` (lib/platform/log-line.ts) are in scope, stdout a pipe as in Lambda, and
  * returns the JSON lines that reached stdout.
  */
 function run(code: string, logLevel = "info") {
-  const prelude = `const { logger } = await import(${moduleUrl("logger.ts")}); const { logLine } = await import(${moduleUrl("log-line.ts")});`;
+  const prelude = `const { logger } = await import(${moduleUrl("platform/logger.ts")}); const { logLine } = await import(${moduleUrl("platform/log-line.ts")});`;
   const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `${prelude}\n${code}`], {
     env: { ...process.env, LOG_LEVEL: logLevel, UV_THREADPOOL_SIZE: "1" },
     encoding: "utf8",

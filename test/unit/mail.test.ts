@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { emailWindows, limitKey } from "../../lib/email-limits.js";
-import { fromAddress } from "../../lib/mail.js";
-import { parseMailJob } from "../../lib/mail-jobs.js";
+import { emailWindows, limitKey } from "../../lib/mail/limits.js";
+import { fromAddress } from "../../lib/mail/ses.js";
+import { parseMailJob } from "../../lib/mail/jobs.js";
 
 describe("email limits", () => {
   it("default to one a minute and five an hour, counted per purpose and address", () => {

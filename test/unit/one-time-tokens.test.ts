@@ -6,7 +6,7 @@ import {
   newOneTimeToken,
   tokenExpiresAt,
   type OneTimeTokenRecord,
-} from "../../lib/one-time-tokens.js";
+} from "../../lib/one-time-tokens/one-time-tokens.js";
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 const nowSeconds = NOW / 1000;

@@ -6,12 +6,12 @@
 // validator rejects too.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BODY_LIMIT_BYTES } from "../../lib/http.js";
-import { BadRequestError, NotFoundError } from "../../lib/errors.js";
-import { EVENT_TYPES } from "../../lib/events-store.js";
-import { USER_AGENT_MAX_CHARS } from "../../lib/client-info.js";
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, passwordProblems } from "../../lib/password.js";
-import { ROLES } from "../../lib/roles.js";
+import { BODY_LIMIT_BYTES } from "../../lib/http/routes.js";
+import { BadRequestError, NotFoundError } from "../../lib/http/errors.js";
+import { EVENT_TYPES } from "../../lib/audit/event-store.js";
+import { USER_AGENT_MAX_CHARS } from "../../lib/http/client-info.js";
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, passwordProblems } from "../../lib/methods/password/password.js";
+import { ROLES } from "../../lib/users/roles.js";
 import {
   NAME_MAX,
   SECRET_MAX,
@@ -24,8 +24,8 @@ import {
   parseSignout,
   parseSignup,
   parseUserId,
-} from "../../lib/validation.js";
-import * as validation from "../../lib/validation.js";
+} from "../../lib/http/validation.js";
+import * as validation from "../../lib/http/validation.js";
 import { loadOpenApi, openApiChecker } from "../helpers/openapi.js";
 
 const document = loadOpenApi();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import bcrypt from "bcryptjs";
-import commonPasswords from "../../lib/data/common-passwords.json";
-import { hashPassword, passwordProblems, verifyPassword } from "../../lib/password.js";
+import commonPasswords from "../../lib/methods/password/common-passwords.json";
+import { hashPassword, passwordProblems, verifyPassword } from "../../lib/methods/password/password.js";
 
 describe("password policy", () => {
   it("accepts a long uncommon passphrase", () => {

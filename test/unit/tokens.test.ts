@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
-import { config } from "../../lib/config.js";
-import { generateSigningKey, publicJwk } from "../../lib/key-set.js";
+import { config } from "../../lib/platform/config.js";
+import { generateSigningKey, publicJwk } from "../../lib/keys/key-set.js";
 import {
   bearerToken,
   hashRefreshToken,
@@ -10,7 +10,7 @@ import {
   newRefreshToken,
   refreshTokenSid,
   verifyAccessToken,
-} from "../../lib/tokens.js";
+} from "../../lib/keys/access-tokens.js";
 import { jwtHeader, jwtPayload } from "../helpers/fixtures.js";
 import { attacksOn, forgeToken } from "../helpers/forge.js";
 

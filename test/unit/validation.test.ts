@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BadRequestError, NotFoundError } from "../../lib/errors.js";
+import { BadRequestError, NotFoundError } from "../../lib/http/errors.js";
 import {
   parsePasswordChange,
   parseEmailVerification,
@@ -12,7 +12,7 @@ import {
   parseSignout,
   parseSignup,
   parseUserId,
-} from "../../lib/validation.js";
+} from "../../lib/http/validation.js";
 
 const parsers = { parseSignup, parseSignin, parseRefresh, parseSignout, parsePasswordChange, parseRoles, parseForgotPassword, parsePasswordReset, parseEmailVerification };
 

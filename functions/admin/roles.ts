@@ -1,0 +1,9 @@
+import { changeRoles } from "../../lib/admin/administration.js";
+import { json, protectedRoute } from "../../lib/http/routes.js";
+import { parseRoles, parseUserId } from "../../lib/http/validation.js";
+
+export const handler = protectedRoute({ body: "json", roles: ["admin"] }, async ({ event, body, caller, client }) => {
+  const userId = parseUserId(event.pathParameters?.id);
+  const actor = { userId: caller.userId, sid: caller.sid, client };
+  return json(200, { user: await changeRoles(actor, userId, parseRoles(body)) });
+});

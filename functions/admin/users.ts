@@ -1,0 +1,33 @@
+/** The admin routes on other users' accounts (GET /users, /users/{id}, PATCH, DELETE, events); each its own function and role. */
+import { deleteUserAsAdmin, getUserById, listEvents, listUsers, setDisabled, type Actor } from "../../lib/admin/administration.js";
+import { json, noContent, protectedRoute, type ApiRequest, type Caller } from "../../lib/http/routes.js";
+import { parseListParams, parseUserListParams } from "../../lib/http/list-params.js";
+import { parseUserId, parseUserUpdate } from "../../lib/http/validation.js";
+
+const admin = { roles: ["admin"] } as const;
+const actorOf = ({ caller, client }: ApiRequest<Caller>): Actor => ({ userId: caller.userId, sid: caller.sid, client });
+const targetOf = ({ event }: ApiRequest<Caller>) => parseUserId(event.pathParameters?.id);
+
+export const listUsersHandler = protectedRoute({ body: "none", ...admin }, async ({ event }) =>
+  json(200, await listUsers(parseUserListParams(event.queryStringParameters))),
+);
+
+export const getUserHandler = protectedRoute({ body: "none", ...admin }, async (request) =>
+  json(200, { user: await getUserById(targetOf(request)) }),
+);
+
+export const updateUserHandler = protectedRoute({ body: "json", ...admin }, async (request) => {
+  const userId = targetOf(request);
+  const { disabled } = parseUserUpdate(request.body);
+  return json(200, { user: await setDisabled(actorOf(request), userId, disabled) });
+});
+
+export const deleteUserHandler = protectedRoute({ body: "none", ...admin }, async (request) => {
+  await deleteUserAsAdmin(actorOf(request), targetOf(request));
+  return noContent();
+});
+
+export const userEventsHandler = protectedRoute({ body: "none", ...admin }, async (request) => {
+  const userId = targetOf(request);
+  return json(200, await listEvents(userId, parseListParams(request.event.queryStringParameters), { mustExist: true }));
+});

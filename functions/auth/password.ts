@@ -1,0 +1,8 @@
+import { changePassword } from "../../lib/accounts/accounts.js";
+import { noContent, protectedRoute } from "../../lib/http/routes.js";
+import { parsePasswordChange } from "../../lib/http/validation.js";
+
+export const handler = protectedRoute({ body: "json" }, async ({ body, caller, client }) => {
+  await changePassword(caller.userId, parsePasswordChange(body), Date.now(), { sid: caller.sid, client });
+  return noContent();
+});

@@ -1,0 +1,8 @@
+import { noContent, publicRoute } from "../../lib/http/routes.js";
+import { resetPassword } from "../../lib/accounts/password-reset.js";
+import { parsePasswordReset } from "../../lib/http/validation.js";
+
+export const handler = publicRoute({ body: "json" }, async ({ body, client }) => {
+  await resetPassword(parsePasswordReset(body), Date.now(), client);
+  return noContent();
+});

@@ -1,0 +1,7 @@
+import { signin } from "../../lib/accounts/accounts.js";
+import { json, publicRoute } from "../../lib/http/routes.js";
+import { parseSignin } from "../../lib/http/validation.js";
+
+export const handler = publicRoute({ body: "json" }, async ({ body, client }) =>
+  json(200, await signin(parseSignin(body), Date.now(), client)),
+);

@@ -1,0 +1,13 @@
+import { noContent, protectedRoute } from "../../lib/http/routes.js";
+import { endAllSessions, endSession, endSessionByRefreshToken } from "../../lib/sessions/sessions.js";
+import { parseSignout } from "../../lib/http/validation.js";
+
+/** `allSessions: true` ends every session; `refreshToken` ends that one; an empty body ends the caller's own. */
+export const handler = protectedRoute({ body: "optional-json" }, async ({ body, caller, client }) => {
+  const input = parseSignout(body);
+  const now = Date.now();
+  if (input.allSessions) await endAllSessions(caller.userId, now, client);
+  else if (input.refreshToken !== undefined) await endSessionByRefreshToken(caller.userId, input.refreshToken, now, client);
+  else await endSession(caller.userId, caller.sid, now, client);
+  return noContent();
+});

@@ -1,6 +1,0 @@
-/** GET /.well-known/jwks.json: the public key set as a JWK Set, for any verifier of our tokens. */
-import { config } from "../lib/config.js";
-import { publicDocument, publicRoute } from "../lib/http.js";
-import { verificationKeys } from "../lib/verification-keys.js";
-
-export const handler = publicRoute({ body: "none" }, async () => publicDocument((await verificationKeys()).jwks, config.jwksMaxAgeSeconds));

@@ -1,0 +1,225 @@
+/**
+ * HTTP plumbing shared by every API handler: a middy stack that parses the
+ * JSON body within the size limit, checks the caller put there by the
+ * authorizer, maps errors to the contract's JSON responses, logs one line per
+ * request, and adds CORS and security headers. Handlers only parse, call lib/
+ * and shape a response.
+ */
+import middy, { type MiddlewareObj } from "@middy/core";
+import httpCors from "@middy/http-cors";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { clientInfo, type ClientInfo } from "./client-info.js";
+import { config } from "../platform/config.js";
+import {
+  BadRequestError,
+  ForbiddenError,
+  HttpError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from "./errors.js";
+import { logger } from "../platform/logger.js";
+import { hasAnyRole, type Role } from "../users/roles.js";
+
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Who is calling, as the authorizer verified it. */
+export interface Caller {
+  userId: string;
+  roles: string[];
+  sid: string;
+}
+
+/** What the authorizer puts in `requestContext.authorizer` (values must be strings there). */
+export interface AuthorizerContext {
+  userId: string;
+  roles: string;
+  sid: string;
+  /** "active", or "unverified" when the session store could not be read (answered with 503). */
+  session: "active" | "unverified";
+}
+
+export interface ApiRequest<TCaller> {
+  event: APIGatewayProxyEvent;
+  body: unknown;
+  caller: TCaller;
+  /** The device behind the request (IP, User-Agent), for sessions and audit events. */
+  client: ClientInfo;
+}
+
+type Body = "none" | "json" | "optional-json";
+
+/**
+ * Headers for every response of a JSON API that hands out tokens (OWASP REST
+ * Security Cheat Sheet): never cached (RFC 6749 5.1), never framed or sniffed,
+ * HTTPS only. Our own constant set rather than @middy/http-security-headers,
+ * which cost more per request than the rest of the stack together (see
+ * BENCHMARKS.md) and does not set Cache-Control.
+ */
+const SECURITY_HEADERS = Object.freeze({
+  "Cache-Control": "no-store",
+  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+  "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+});
+
+export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return { statusCode, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}
+
+/**
+ * A public document any origin may read and caches may keep for `maxAgeSeconds`
+ * (JWK Set, discovery). Its headers win over SECURITY_HEADERS' `no-store` and
+ * over the configured CORS origins: response headers are applied last.
+ */
+export function publicDocument(body: unknown, maxAgeSeconds: number): APIGatewayProxyResult {
+  return {
+    statusCode: 200,
+    headers: { "Content-Type": "application/json", "Cache-Control": `public, max-age=${maxAgeSeconds}`, "Access-Control-Allow-Origin": "*" },
+    body: JSON.stringify(body),
+  };
+}
+
+export function noContent(): APIGatewayProxyResult {
+  return { statusCode: 204, headers: {}, body: "" };
+}
+
+/** A request header by name, whatever its case (API Gateway passes headers as the client sent them). */
+function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (headers[name] !== undefined) return headers[name];
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+
+/**
+ * Parses the body as JSON within the size limit. "optional-json" accepts an
+ * empty body as `undefined` (signout). Statuses follow the contract: 413, 415, 400.
+ */
+export function parseBody(event: Pick<APIGatewayProxyEvent, "body" | "headers" | "isBase64Encoded">, mode: Body): unknown {
+  if (mode === "none") return undefined;
+  // API Gateway always passes the body as text; serverless offline passes some JSON bodies (0, false) parsed.
+  const raw = typeof event.body === "string" ? event.body : event.body == null ? "" : JSON.stringify(event.body);
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
+  if (bytes.length > BODY_LIMIT_BYTES) throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
+  const text = bytes.toString("utf8");
+  if (mode === "optional-json" && text.trim() === "") return undefined;
+  if (!JSON_MEDIA_TYPE.test(header(event.headers, "content-type") ?? "")) throw new UnsupportedMediaTypeError();
+  if (text.trim() === "") throw new BadRequestError("Request body is required");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError("Request body is not valid JSON");
+  }
+}
+
+/** Reads the caller from the authorizer's context; throws when it is missing or the session is unverified. */
+function callerFrom(event: APIGatewayProxyEvent): Caller {
+  const context = event.requestContext?.authorizer as Partial<AuthorizerContext> | null | undefined;
+  if (!context?.userId || !context.sid || typeof context.roles !== "string") throw new UnauthorizedError();
+  // The authorizer could not reach the session store: we cannot tell whether the session was ended.
+  if (context.session !== "active") throw new ServiceUnavailableError();
+  return { userId: context.userId, sid: context.sid, roles: context.roles ? context.roles.split(",") : [] };
+}
+
+type Request = middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
+
+/**
+ * Adds SECURITY_HEADERS to every response, errors included. It runs last, after
+ * http-cors, which copies the response's headers: fewer to copy then.
+ */
+const securityHeaders = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => {
+  const add = async (request: Request) => {
+    if (request.response) request.response.headers = Object.assign({ ...SECURITY_HEADERS }, request.response.headers);
+  };
+  return { after: add, onError: add };
+};
+
+const errorResponse = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => ({
+  onError: async (request) => {
+    const error = request.error;
+    if (error instanceof HttpError) {
+      request.response = json(error.statusCode, { message: error.message, ...error.details });
+      Object.assign(request.response.headers!, error.headers);
+      return;
+    }
+    // Unexpected: log the detail for operators, tell the client nothing internal.
+    logger.error(
+      { requestId: request.context?.awsRequestId, errorName: error?.name, errorMessage: error?.message, stack: error?.stack },
+      "unhandled error",
+    );
+    request.response = json(500, { message: "Internal server error" });
+  },
+});
+
+/** One structured line per request: request id, route, status, outcome, latency. Never the body or headers. */
+const accessLog = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => {
+  const startedAt = new WeakMap<Request, number>();
+  const log = async (request: Request) => {
+    const statusCode = request.response?.statusCode ?? 500;
+    logger.info(
+      {
+        requestId: request.context?.awsRequestId,
+        route: `${request.event.httpMethod} ${request.event.resource}`,
+        statusCode,
+        outcome: statusCode < 400 ? "success" : statusCode < 500 ? "rejected" : "failed",
+        latencyMs: Date.now() - (startedAt.get(request) ?? Date.now()),
+        userId: (request.event.requestContext?.authorizer as Partial<AuthorizerContext> | undefined)?.userId,
+      },
+      "request",
+    );
+  };
+  return {
+    before: async (request) => void startedAt.set(request, Date.now()),
+    after: log,
+    onError: log,
+  };
+};
+
+function stack<TCaller>(
+  options: { body: Body },
+  resolveCaller: (event: APIGatewayProxyEvent) => TCaller,
+  handler: (request: ApiRequest<TCaller>) => Promise<APIGatewayProxyResult>,
+) {
+  // middy runs `after` and `onError` middlewares in the reverse order of use().
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(securityHeaders())
+    .use(httpCors({ origins: config.corsOrigins, exposeHeaders: "Retry-After" }))
+    .use(accessLog())
+    .use(errorResponse())
+    .handler(async (event) => {
+      const caller = resolveCaller(event);
+      return handler({ event, caller, client: clientInfo(event), body: parseBody(event, options.body) });
+    });
+}
+
+/** A route anyone may call. */
+export function publicRoute(
+  options: { body: Body },
+  handler: (request: ApiRequest<undefined>) => Promise<APIGatewayProxyResult>,
+) {
+  return stack(options, () => undefined, handler);
+}
+
+/** A route behind the authorizer; with `roles`, the caller needs one of them (else 403). */
+export function protectedRoute(
+  options: { body: Body; roles?: readonly Role[] },
+  handler: (request: ApiRequest<Caller>) => Promise<APIGatewayProxyResult>,
+) {
+  return stack(
+    options,
+    (event) => {
+      const caller = callerFrom(event);
+      if (options.roles && !hasAnyRole(caller.roles, options.roles)) {
+        throw new ForbiddenError("You do not have the role this route requires");
+      }
+      return caller;
+    },
+    handler,
+  );
+}

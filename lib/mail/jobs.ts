@@ -1,0 +1,48 @@
+/**
+ * What the request handlers ask the mailer to do. A job names the address or
+ * account, never a token: the mailer looks the account up, makes the token
+ * and sends, so that the request path does the same work whether or not an
+ * account exists, and answers alike.
+ */
+import type { ClientInfo } from "../http/client-info.js";
+
+export type MailRequest =
+  /** Forgot password: a reset link if an account has this (canonical) email. */
+  | { type: "password-reset-requested"; email: string; client?: ClientInfo }
+  /** A verification link, at signup (`limited: false`) or on request (`limited: true`, counted per address). */
+  | { type: "verification-requested"; userId: string; limited: boolean }
+  /** Notices to the owner after the password changed. */
+  | { type: "password-changed"; userId: string }
+  | { type: "password-reset"; userId: string };
+
+export type MailJob = MailRequest & {
+  /** Counts the email once against the limits however often Lambda retries it. */
+  jobId: string;
+  /** Epoch ms of the request. */
+  at: number;
+};
+
+const isString = (value: unknown): value is string => typeof value === "string" && value.length > 0;
+
+/** Checks the shape of an invocation payload: the mailer trusts only what it expects. */
+export function parseMailJob(payload: unknown): MailJob {
+  const job = payload as Partial<Record<string, unknown>> | null;
+  if (typeof job !== "object" || job === null || !isString(job.jobId) || typeof job.at !== "number") {
+    throw new Error("mail job without jobId or at");
+  }
+  const client = typeof job.client === "object" && job.client !== null ? (job.client as ClientInfo) : undefined;
+  const base = { jobId: job.jobId, at: job.at };
+  switch (job.type) {
+    case "password-reset-requested":
+      if (isString(job.email)) return { ...base, type: job.type, email: job.email, ...(client && { client }) };
+      break;
+    case "verification-requested":
+      if (isString(job.userId)) return { ...base, type: job.type, userId: job.userId, limited: job.limited !== false };
+      break;
+    case "password-changed":
+    case "password-reset":
+      if (isString(job.userId)) return { ...base, type: job.type, userId: job.userId };
+      break;
+  }
+  throw new Error(`malformed mail job of type ${String(job.type)}`);
+}

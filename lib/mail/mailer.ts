@@ -1,0 +1,86 @@
+/**
+ * The mailer's work, one mail job at a time (functions/mailer.ts): look the
+ * account up, apply the per-address limits, make and store the token, render
+ * the email and send it through SES. Throwing makes Lambda retry the job
+ * (and dead-letter it in the end); a job that must not send (no such
+ * account, over the limit, already verified) returns quietly.
+ */
+import { mayEmail } from "./limits.js";
+import { describeDuration, describeTime, linkTo, renderEmail } from "./render.js";
+import { logger } from "../platform/logger.js";
+import { sendEmail } from "./ses.js";
+import { parseMailJob, type MailJob } from "./jobs.js";
+import { issueOneTimeToken } from "../one-time-tokens/one-time-token-store.js";
+import { newOneTimeToken, tokenExpiresAt, tokenLifetimeSeconds, type OneTimeTokenKind } from "../one-time-tokens/one-time-tokens.js";
+import * as store from "../users/user-store.js";
+import type { UserRecord } from "../users/user-store.js";
+
+export type MailOutcome = "sent" | "no-account" | "over-limit" | "already-verified";
+
+/** A new token of `kind` for the user, replacing the previous one; the link that carries it. */
+async function issueLink(user: UserRecord, kind: OneTimeTokenKind, job: MailJob, now: number): Promise<string | undefined> {
+  const { token, hash } = newOneTimeToken();
+  const replaces = kind === "reset" ? user.resetTokenHash : user.verifyTokenHash;
+  const event =
+    kind === "reset" ? { userId: user.userId, type: "password_reset_requested" as const, at: job.at, ...("client" in job ? job.client : {}) } : undefined;
+  const issued = await issueOneTimeToken(
+    { kind, userId: user.userId, hash, expiresAt: tokenExpiresAt(kind, now), ...(replaces && { replaces }) },
+    event,
+  );
+  if (!issued) return undefined;
+  return linkTo(kind === "reset" ? "reset-password" : "verify-email", token);
+}
+
+export async function deliverMailJob(job: MailJob, now = Date.now()): Promise<MailOutcome> {
+  switch (job.type) {
+    case "password-reset-requested": {
+      // Counted before the lookup: unknown addresses are limited like known ones.
+      if (!(await mayEmail("reset", job.email, job.jobId, now))) return "over-limit";
+      const user = await store.findUserByEmail(job.email);
+      // A disabled account is handled by its admins: no reset link for it (the answer was the same 202).
+      if (!user || user.disabled) return "no-account";
+      const link = await issueLink(user, "reset", job, now);
+      if (!link) return "no-account";
+      await sendEmail(renderEmail("reset-password-link", user.email, { link, expiresIn: describeDuration(tokenLifetimeSeconds("reset")) }));
+      return "sent";
+    }
+    case "verification-requested": {
+      const user = await store.getUser(job.userId);
+      if (!user) return "no-account";
+      if (user.emailVerified) return "already-verified";
+      if (job.limited && !(await mayEmail("verify", user.email, job.jobId, now))) return "over-limit";
+      const link = await issueLink(user, "verify", job, now);
+      if (!link) return "no-account";
+      await sendEmail(renderEmail("verify-email-link", user.email, { link, expiresIn: describeDuration(tokenLifetimeSeconds("verify")) }));
+      return "sent";
+    }
+    case "password-changed":
+    case "password-reset": {
+      const user = await store.getUser(job.userId);
+      if (!user) return "no-account";
+      await sendEmail(renderEmail(`${job.type}-notice`, user.email, { time: describeTime(job.at) }));
+      return "sent";
+    }
+  }
+}
+
+/**
+ * Runs one invocation's job and logs one line: its type, id and outcome
+ * (never the address or a token). A failure is logged and rethrown, so that
+ * Lambda retries the job and, in the end, dead-letters it.
+ */
+export async function runMailJob(payload: unknown): Promise<MailOutcome> {
+  let job: MailJob | undefined;
+  try {
+    job = parseMailJob(payload);
+    const outcome = await deliverMailJob(job);
+    logger.info({ mailJob: job.type, jobId: job.jobId, outcome }, "mail job");
+    return outcome;
+  } catch (error) {
+    logger.error(
+      { mailJob: job?.type, jobId: job?.jobId, errorName: (error as Error)?.name, errorMessage: (error as Error)?.message },
+      "mail job failed (Lambda retries it, then dead-letters it)",
+    );
+    throw error;
+  }
+}

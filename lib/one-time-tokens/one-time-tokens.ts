@@ -1,0 +1,61 @@
+/**
+ * One-time tokens of emailed links: password reset and email verification.
+ * 256 random bits (base64url, 43 characters), handed out once inside the
+ * link's fragment and stored only as their SHA-256. A token is good while its
+ * item exists, has the kind asked for, has not expired, and is still the one
+ * its user holds (a newer token of the same kind replaces it); using it
+ * consumes it (one-time-token-store.ts).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { config } from "../platform/config.js";
+
+export type OneTimeTokenKind = "reset" | "verify";
+
+/** What the users table keeps of a token (pk TOKEN#<hash>). */
+export interface OneTimeTokenRecord {
+  kind: OneTimeTokenKind;
+  userId: string;
+  /** Epoch seconds (DynamoDB TTL; always compared in code too). */
+  expiresAt: number;
+}
+
+/** The one answer for a token that is unknown, expired, used or replaced: nothing to tell them apart. */
+export const TOKEN_REJECTED = "This link is invalid or has expired; request a new one";
+
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export function newOneTimeToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString("base64url");
+  return { token, hash: hashOneTimeToken(token) };
+}
+
+export function hashOneTimeToken(token: string): string {
+  return createHash("sha256").update(token).digest("base64url");
+}
+
+/** Whether a string can be a token at all (saves a read for garbage). */
+export function isTokenShaped(token: string): boolean {
+  return TOKEN_PATTERN.test(token);
+}
+
+export function tokenLifetimeSeconds(kind: OneTimeTokenKind): number {
+  return kind === "reset" ? config.resetTokenTtlSeconds : config.verificationTokenTtlSeconds;
+}
+
+export function tokenExpiresAt(kind: OneTimeTokenKind, now: number): number {
+  return Math.floor(now / 1000) + tokenLifetimeSeconds(kind);
+}
+
+/**
+ * The token's record is usable for `kind` at `now`, given the hash the user
+ * currently holds for that kind (`resetTokenHash` / `verifyTokenHash`).
+ */
+export function isTokenUsable(
+  record: OneTimeTokenRecord | undefined,
+  kind: OneTimeTokenKind,
+  hash: string,
+  heldHash: string | undefined,
+  now: number,
+): boolean {
+  return record !== undefined && record.kind === kind && record.expiresAt > Math.floor(now / 1000) && heldHash === hash;
+}

@@ -1,0 +1,70 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { config } from "./config.js";
+import { ServiceUnavailableError } from "../http/errors.js";
+import { localEndpoint } from "./local-endpoint.js";
+
+/**
+ * One client per container, created at cold start. Short timeouts and few
+ * retries: a request that cannot reach the table should fail fast with 503
+ * rather than hang until API Gateway's 29 s limit.
+ */
+const dynamodb = new DynamoDBClient({
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+  // DynamoDB Local runs with -sharedDb: any credentials see the same tables.
+  ...localEndpoint(config.dynamodbEndpoint),
+});
+
+export const documentClient = DynamoDBDocumentClient.from(dynamodb, {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+const UNAVAILABLE_ERROR_NAMES = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "InternalServerError",
+  "ServiceUnavailable",
+  "LimitExceededException",
+  "TimeoutError",
+]);
+
+/**
+ * True for faults of the database or the network (throttling, 5xx, refused or
+ * timed-out connections), which the API reports as 503. Errors that mean our
+ * request was wrong (validation) are not: they are bugs and stay 500s.
+ */
+export function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const metadata = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
+  const status = metadata?.httpStatusCode;
+  if (UNAVAILABLE_ERROR_NAMES.has(error.name)) return true;
+  if (status !== undefined) return status >= 500;
+  // No HTTP status at all: the request never got an answer (ECONNREFUSED, socket hang up, DNS).
+  return true;
+}
+
+/** Runs a store call, turning unavailability into ServiceUnavailableError. */
+export async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isUnavailable(error)) throw new ServiceUnavailableError();
+    throw error;
+  }
+}
+
+/** Whether a TransactionCanceledException failed on item `index` because of its condition. */
+export function conditionFailedAt(error: unknown, index: number): boolean {
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return reasons?.[index]?.Code === "ConditionalCheckFailed";
+}
+
+export function isTransactionCanceled(error: unknown): boolean {
+  return error instanceof Error && error.name === "TransactionCanceledException";
+}
+
+export function isConditionFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === "ConditionalCheckFailedException";
+}

@@ -1,0 +1,74 @@
+/**
+ * The authorizer's check of an access token against the data, in ONE
+ * BatchGetItem: the session item the token names (is it live?) and the
+ * user item of its subject (does it exist, is it enabled, which roles does
+ * it hold now?). Revocation, disabling, deletion and role changes all reach
+ * existing access tokens through this read, with no extra round trip.
+ *
+ * Both reads project only the few attributes below; the authorizer's role
+ * allows exactly these (serverless.yml, `dynamodb:Attributes`), so it can
+ * never read a password hash. It lives apart from store.ts so that the
+ * authorizer's bundle carries no SDK client (see aws-json.ts); the items it
+ * reads are the ones store.ts writes.
+ */
+import { awsJson } from "../platform/aws-json.js";
+import { config } from "../platform/config.js";
+import { ServiceUnavailableError } from "../http/errors.js";
+import { SESSION_CHECK_ATTRIBUTES } from "./session-check-attributes.js";
+import { isSessionOpen, sessionPk } from "./session-item.js";
+
+
+type Attribute = { S?: string; N?: string; BOOL?: boolean; L?: { S?: string }[] };
+type Item = Record<string, Attribute | undefined>;
+
+interface BatchGetItemOutput {
+  Responses?: Record<string, Item[]>;
+  UnprocessedKeys?: Record<string, unknown>;
+}
+
+const number = (attribute: Attribute | undefined) => (attribute?.N === undefined ? undefined : Number(attribute.N));
+
+/** A request for the two items; `pk` names keep reserved words (roles) out of the expression. */
+function request(sid: string, userId: string): Record<string, unknown> {
+  const read = (key: string, attributes: readonly string[]) => ({
+    Keys: [{ pk: { S: key } }],
+    ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(", "),
+    ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+    ConsistentRead: true,
+  });
+  return {
+    [config.sessionsTable]: read(sessionPk(sid), SESSION_CHECK_ATTRIBUTES.session),
+    [config.usersTable]: read(`USER#${userId}`, SESSION_CHECK_ATTRIBUTES.user),
+  };
+}
+
+/**
+ * The user's current roles when the session is live and the account exists
+ * and is enabled; undefined otherwise. A session is live when it is open and
+ * younger than the user's last "end every session" (password change, disabling).
+ */
+export async function checkSession(sid: string, userId: string, now = Date.now()): Promise<{ roles: string[] } | undefined> {
+  let pending: Record<string, unknown> = request(sid, userId);
+  const found: Record<string, Item[]> = {};
+  // BatchGetItem may leave keys unprocessed under throttling: ask again for those, a few times.
+  for (let attempt = 1; Object.keys(pending).length > 0; attempt++) {
+    if (attempt > 3) throw new ServiceUnavailableError();
+    const output = await awsJson<BatchGetItemOutput>({
+      service: "dynamodb",
+      target: "DynamoDB_20120810.BatchGetItem",
+      jsonVersion: "1.0",
+      endpoint: config.dynamodbEndpoint,
+      body: { RequestItems: pending },
+    });
+    for (const [table, items] of Object.entries(output.Responses ?? {})) (found[table] ??= []).push(...items);
+    pending = output.UnprocessedKeys ?? {};
+  }
+  const session = found[config.sessionsTable]?.[0];
+  const user = found[config.usersTable]?.[0];
+  if (!session || !user || user.disabled?.BOOL === true) return undefined;
+  const createdAt = number(session.createdAt) ?? 0;
+  const revokedAll = number(user.sessionsRevokedAt);
+  if (!isSessionOpen({ revokedAt: number(session.revokedAt), expiresAt: number(session.expiresAt) ?? 0 }, now)) return undefined;
+  if (revokedAll !== undefined && createdAt <= revokedAll) return undefined;
+  return { roles: (user.roles?.L ?? []).map((role) => role.S).filter((role): role is string => typeof role === "string") };
+}
