@@ -439,7 +439,9 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
  * store's own writes (so the items are the API's), without bcrypt per user.
  */
 async function seeder(): Promise<(target: number) => Promise<number>> {
-  const store = await import("../lib/users/user-store.js");
+  const { userCreateItems } = await import("../lib/users/user-store.js");
+  const { sessionPut } = await import("../lib/sessions/session-store.js");
+  const { transactWrite } = await import("../lib/platform/transactions.js");
   const { newSession } = await import("../lib/sessions/sessions.js");
   const { hashPassword } = await import("../lib/methods/password/password.js");
   const passwordHash = await hashPassword(PASSWORD);
@@ -448,11 +450,9 @@ async function seeder(): Promise<(target: number) => Promise<number>> {
     const one = async (i: number) => {
       const userId = randomUUID();
       const now = Date.now();
-      const { record } = newSession(userId, now);
-      await store.createUserWithSession(
-        { userId, email: `seed-${i}-${userId.slice(0, 8)}@example.com`, roles: ["user"], passwordHash, createdAt: new Date(now).toISOString() },
-        record,
-      );
+      const { record } = newSession(userId, ["pwd"], now);
+      const user = { userId, email: `seed-${i}-${userId.slice(0, 8)}@example.com`, roles: ["user"], passwordHash, createdAt: new Date(now).toISOString() };
+      await transactWrite([...userCreateItems(user), sessionPut(record)]);
     };
     while (count < target) {
       const batch = Math.min(16, target - count);

@@ -72,7 +72,7 @@ async function main(only: string[]) {
     process.stderr.write("bench: warming DynamoDB Local...\n");
     await warmUp(dynamodb.endpoint);
     const { signingKeysFile, publicKeysFile } = ensureLocalKeys(secretDir);
-    // The server secret: refresh derives its rotation key from it (lib/server-secret.ts).
+    // The server secret: refresh derives its rotation key from it (lib/platform/server-secret.ts).
     const serverSecretFile = join(secretDir, "server-secret");
     writeFileSync(serverSecretFile, randomBytes(48).toString("base64url"));
     const env = {

@@ -9,7 +9,7 @@ async function main(name: string): Promise<Section> {
   // Cost meters every DynamoDB call: it must point lib/ at its meter before lib/ is first imported.
   if (name === "cost") return (await import("./cost.js")).run(process.env.DYNAMODB_ENDPOINT!);
   // A user with a live session, for the sections that need real tokens.
-  const { signup } = await import("../lib/accounts/accounts.js");
+  const { signup } = await import("../lib/accounts/signup.js");
   const email = `bench-${name}-${Date.now()}@example.com`;
   const session = await signup({ email, password: PASSWORD });
   switch (name) {

@@ -36,7 +36,7 @@ export async function run(email: string, password: string): Promise<Section> {
   }
   // The RS256 signature each session response carries (2048-bit RSA: a private-key operation).
   const signing = await signingKey();
-  const claims = { userId: "4b1d3a52-9f0e-4c1e-8a61-6a3f2b7c9d10", roles: ["user"], sid: "s" };
+  const claims = { userId: "4b1d3a52-9f0e-4c1e-8a61-6a3f2b7c9d10", roles: ["user"], sid: "s", amr: ["pwd"], permissions: [], clientId: "first-party" };
   const signs: number[] = [];
   for (let i = 0; i < 200; i++) {
     const started = performance.now();

@@ -17,7 +17,7 @@ import type { Section } from "./run.js";
 export async function run(sessionToken: string): Promise<Section> {
   const signing = await signingKey();
   const { byKid, jwks } = await verificationKeys();
-  const { accessToken } = issueAccessToken(signing, { userId: "4b1d3a52-9f0e-4c1e-8a61-6a3f2b7c9d10", roles: ["user"], sid: "s" });
+  const { accessToken } = issueAccessToken(signing, { userId: "4b1d3a52-9f0e-4c1e-8a61-6a3f2b7c9d10", roles: ["user"], sid: "s", amr: ["pwd"], permissions: [], clientId: "first-party" });
   const publicKey = byKid.get(signing.kid)!;
 
   const floor = () => {

@@ -5,11 +5,11 @@
  *
  * Its answer depends only on the token, never on the route, because API
  * Gateway caches it per token for every route: the policy allows the whole
- * stage and role checks happen in the handlers (lib/http.ts, 403 JSON).
+ * stage and role checks happen in the handlers (lib/http/routes.ts, 403 JSON).
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from "aws-lambda";
-import { ServiceUnavailableError } from "../lib/http/errors.js";
-import type { AuthorizerContext } from "../lib/http/routes.js";
+import { ServiceUnavailableError } from "../lib/platform/errors.js";
+import type { AuthorizerContext } from "../lib/http/caller.js";
 import { logLine } from "../lib/platform/log-line.js";
 import { checkSession } from "../lib/sessions/session-check.js";
 import { bearerToken, InvalidAccessTokenError, verifyAccessToken, type AccessTokenClaims } from "../lib/keys/access-tokens.js";

@@ -1,4 +1,4 @@
-// Sends the API's emails. Invoked asynchronously (lib/mail-queue.ts), never
+// Sends the API's emails. Invoked asynchronously (lib/mail/queue.ts), never
 // over HTTP: Lambda retries a job that throws, then dead-letters it.
 import { runMailJob } from "../lib/mail/mailer.js";
 

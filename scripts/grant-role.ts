@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   // Imported after the environment is set: lib/config reads it once.
   const { isRole, ROLES } = await import("../lib/users/roles.js");
   const store = await import("../lib/users/user-store.js");
-  const { normalizeEmail } = await import("../lib/users/users.js");
+  const { normalizeEmail } = await import("../lib/users/email-address.js");
   try {
     if (!isRole(role)) throw new Error(`role must be one of ${ROLES.join(", ")}`);
     const user = await store.findUserByEmail(normalizeEmail(email));

@@ -1,6 +1,6 @@
 // npm run rotate-keys -- [--stage <stage>] [--region <region>]
 //
-// One step of a token signing key rotation (lib/key-set.ts `rotate`). Without
+// One step of a token signing key rotation (lib/keys/key-set.ts `rotate`). Without
 // --stage (or with --stage local) it works on the key files in the data folder
 // of `npm start` (AUTH_DATA_DIR, default .data), running or not. With another
 // stage it uses your AWS credentials and region (AWS_REGION, your profile or

@@ -15,7 +15,7 @@ import { accountRoutes } from "./account.js";
 import { adminRoutes } from "./admin.js";
 import { openTabChannel, withTabLock, type TabChannel, type TabMessage } from "./cross-tab.js";
 import { discoveryRoutes } from "./discovery.js";
-import { SessionEndedError } from "./errors.js";
+import { errorFromResponse, SessionEndedError } from "./errors.js";
 import { readClaims } from "./jwt.js";
 import { meRoutes } from "./me.js";
 import { messageRoutes } from "./messages.js";
@@ -229,8 +229,9 @@ export class AuthClient {
     const call = callFor(ROUTES.refresh, { body: { refreshToken: current.refreshToken } });
     const response = await this.#fetch(urlFor(this.baseUrl, call.path), requestInit(call));
     if (response.status === 401) {
+      const refusal = await errorFromResponse(response);
       await this.#ended(current);
-      throw new SessionEndedError();
+      throw new SessionEndedError(undefined, refusal.body);
     }
     // Any other failure (503, the network) leaves the session as it was: it may still work later.
     const session = await readResult<Session>(response);

@@ -1,50 +1,130 @@
 /**
- * Typed errors, one class per status of the contract, so that callers branch
- * on `instanceof` (or `status`), never on message text. Every error the API
- * answers becomes an `AuthApiError`; network failures stay what `fetch`
- * throws (a `TypeError`), since no status exists for them.
+ * Typed errors, one class per status of the contract, each with the API's
+ * stable `code`: callers branch on `code` (or on `instanceof` and `status`),
+ * never on message text, which is for people and may change.
+ *
+ *   try {
+ *     await auth.signIn({ email, password });
+ *   } catch (error) {
+ *     if (error instanceof AuthApiError && error.code === "email_not_verified") showResendLink();
+ *     else throw error;
+ *   }
+ *
+ * Every error the API answers becomes an `AuthApiError`; network failures
+ * stay what `fetch` throws (a `TypeError`), since no status exists for them.
  */
-import type { ErrorBody } from "./types.js";
+import type { ErrorBody, ErrorCodeFor, KnownErrorCode } from "./types.js";
+
+/**
+ * A machine-readable error code: one of those openapi.yaml lists, or one the
+ * API adds later (typed `string & {}`, so that editors still offer the known
+ * ones). Treat a code you do not know by the status.
+ */
+export type ErrorCode = KnownErrorCode | (string & {});
+
+/**
+ * The code of an error answer that carries none (not JSON, or not from this
+ * API: a proxy, a load balancer): the generic code of its status, as API
+ * Gateway's own answers use them.
+ */
+export function fallbackErrorCode(status: number): KnownErrorCode {
+  switch (status) {
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 413:
+      return "payload_too_large";
+    case 415:
+      return "unsupported_media_type";
+    case 429:
+      return "too_many_requests";
+    case 503:
+      return "service_unavailable";
+    default:
+      return status >= 500 ? "internal_error" : "invalid_request";
+  }
+}
 
 export class AuthApiError extends Error {
   /** The HTTP status the API answered. */
   readonly status: number;
-  /** The parsed error body (`message`, and e.g. `errors` on 400), when it was JSON. */
+  /**
+   * What went wrong, for programs: the body's `code` (stable, snake_case), or
+   * for an answer without one the generic code of its status (`unauthorized`,
+   * `internal_error`, ...). Branch on this, never on `message`.
+   */
+  readonly code: ErrorCode;
+  /** The parsed error body (`message`, `code`, and e.g. `errors` on 400), when it was JSON. */
   readonly body: ErrorBody | undefined;
 
   constructor(status: number, message: string, body?: ErrorBody) {
     super(message);
     this.name = new.target.name;
     this.status = status;
+    this.code = typeof body?.code === "string" && body.code !== "" ? body.code : fallbackErrorCode(status);
     this.body = body;
   }
 }
 
-/** 400: invalid JSON, a missing or invalid field, or an unknown, expired or used one-time token. */
+/**
+ * 400. `invalid_request`: a missing or invalid field (see `problems`) or query
+ * parameter; `invalid_json`: the body is not JSON; `invalid_token`: a reset or
+ * verification token that is unknown, expired or used.
+ */
 export class BadRequestError extends AuthApiError {
+  declare readonly code: ErrorCodeFor<400> | (string & {});
+
   /** Per-field problems, when the API listed them. */
   get problems(): { field: string; problem: string }[] {
     return this.body?.errors ?? [];
   }
 }
 
-/** 401: no or bad access token, wrong credentials, or a refresh token that no longer works. */
-export class UnauthorizedError extends AuthApiError {}
+/**
+ * 401. `unauthorized`: no or bad access token; `invalid_credentials`: wrong
+ * email, username or password at signin; `wrong_password`: a wrong current
+ * password; `invalid_refresh_token`: a refresh token that no longer works.
+ */
+export class UnauthorizedError extends AuthApiError {
+  declare readonly code: ErrorCodeFor<401> | (string & {});
+}
 
-/** 403: the token lacks the role the route needs, or signin to a disabled or unverified account. */
-export class ForbiddenError extends AuthApiError {}
+/**
+ * 403. `forbidden`: the token lacks the role the route needs; at signin with
+ * the right password, `account_disabled` or `email_not_verified`.
+ */
+export class ForbiddenError extends AuthApiError {
+  declare readonly code: ErrorCodeFor<403> | (string & {});
+}
 
-/** 404: no such user, or no such session of the caller. */
-export class NotFoundError extends AuthApiError {}
+/** 404 `not_found`: no such user, or no such session of the caller. */
+export class NotFoundError extends AuthApiError {
+  declare readonly code: ErrorCodeFor<404> | (string & {});
+}
 
-/** 409: the email or username is taken. */
-export class ConflictError extends AuthApiError {}
+/**
+ * 409. `email_taken` or `username_taken` at signup; `self_protection`: an
+ * admin removing their own admin role, disabling or deleting themselves.
+ */
+export class ConflictError extends AuthApiError {
+  declare readonly code: ErrorCodeFor<409> | (string & {});
+}
 
-/** 413: the body is larger than the API accepts. */
-export class PayloadTooLargeError extends AuthApiError {}
+/** 413 `payload_too_large`: the body is larger than the API accepts. */
+export class PayloadTooLargeError extends AuthApiError {
+  declare readonly code: ErrorCodeFor<413> | (string & {});
+}
 
-/** 429: too many failed signins for the account. */
+/**
+ * 429. `too_many_attempts`: too many failed signins (or wrong current
+ * passwords) for the account, locked for `retryAfter` seconds;
+ * `too_many_requests`: the API's throttling.
+ */
 export class TooManyRequestsError extends AuthApiError {
+  declare readonly code: ErrorCodeFor<429> | (string & {});
   /** Seconds to wait before trying again (the `Retry-After` header), when the API said. */
   readonly retryAfter: number | undefined;
 
@@ -54,19 +134,23 @@ export class TooManyRequestsError extends AuthApiError {
   }
 }
 
-/** 503: the API's database is unreachable or throttling; nothing was changed, retry later. */
-export class ServiceUnavailableError extends AuthApiError {}
+/** 503 `service_unavailable`: the API's database is unreachable or throttling; nothing was changed, retry later. */
+export class ServiceUnavailableError extends AuthApiError {
+  declare readonly code: ErrorCodeFor<503> | (string & {});
+}
 
 /**
  * The session this client held no longer works: it was ended elsewhere
  * (signout on another device, "sign out everywhere", a password change or
  * reset, an admin, a detected refresh-token reuse) or it expired, or there
  * was none. Thrown by calls that need a session; `onSessionEnded` listeners
- * hear about the first two cases once.
+ * hear about the first two cases once. `code` is the API's when it refused a
+ * refresh (`invalid_refresh_token`), `unauthorized` otherwise.
  */
 export class SessionEndedError extends UnauthorizedError {
-  constructor(message = "The session has ended; sign in again") {
-    super(401, message);
+  /** `refusal`: the body of the API's answer that ended the session, when there was one. */
+  constructor(message = "The session has ended; sign in again", refusal?: ErrorBody) {
+    super(401, message, refusal);
   }
 }
 
@@ -91,14 +175,17 @@ export async function errorFromResponse(response: Response): Promise<AuthApiErro
   return new ErrorClass(response.status, message, body);
 }
 
+/** The JSON error body; one without a `code` (not from this API) gets its status's generic code. */
 async function readErrorBody(response: Response): Promise<ErrorBody | undefined> {
+  let body: unknown;
   try {
-    const body: unknown = await response.json();
-    if (body && typeof body === "object" && typeof (body as ErrorBody).message === "string") return body as ErrorBody;
+    body = await response.json();
   } catch {
-    // not JSON: the status alone tells what happened
+    return undefined; // not JSON: the status alone tells what happened
   }
-  return undefined;
+  if (!body || typeof body !== "object" || typeof (body as ErrorBody).message !== "string") return undefined;
+  const { code } = body as Partial<ErrorBody>;
+  return { ...(body as ErrorBody), code: typeof code === "string" && code !== "" ? code : fallbackErrorCode(response.status) };
 }
 
 /** `Retry-After` is delay-seconds or an HTTP date (RFC 9110 10.2.3). */

@@ -8,6 +8,12 @@ export interface AccessTokenClaims {
   sub?: string;
   sid?: string;
   roles?: string[];
+  /** The union of the permissions of the user's roles when the token was issued (`ROLE_PERMISSIONS`). */
+  permissions?: string[];
+  /** How the session was established (RFC 8176): `["pwd"]` after a password. */
+  amr?: string[];
+  /** The client the token was issued to: `first-party` (or `FIRST_PARTY_CLIENT_ID`) for the JSON routes. */
+  client_id?: string;
   exp?: number;
 }
 

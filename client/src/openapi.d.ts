@@ -39,10 +39,11 @@ export interface paths {
         /**
          * Start a session with email or username and password
          * @description Send `email` or `username` with `password` (when both are sent, `email` is used).
-         *     A wrong password and an unknown account get the same 401. After 5 consecutive
-         *     failures the account is locked: 429 with `Retry-After`, even for the right password.
-         *     A disabled account, or an unverified one when verified emails are required, gets
-         *     403 after a correct password.
+         *     A wrong password and an unknown account get the same 401 `invalid_credentials`. After
+         *     5 consecutive failures the account is locked: 429 `too_many_attempts` with
+         *     `Retry-After`, even for the right password. A disabled account gets 403
+         *     `account_disabled`, and an unverified one when verified emails are required 403
+         *     `email_not_verified`, after a correct password only.
          */
         post: operations["signin"];
         delete?: never;
@@ -64,8 +65,9 @@ export interface paths {
          * Exchange a refresh token for a new session (rotation)
          * @description Returns a new access token and a new refresh token; the one sent stops working.
          *     Presenting a refresh token that was already rotated away ends its whole session
-         *     (401), except the live token's immediate predecessor within the reuse grace window
-         *     (`REFRESH_REUSE_GRACE_SECONDS`), which refreshes again. A disabled account gets 401.
+         *     (401 `invalid_refresh_token`), except the live token's immediate predecessor within
+         *     the reuse grace window (`REFRESH_REUSE_GRACE_SECONDS`), which refreshes again. A
+         *     disabled account gets the same 401.
          */
         post: operations["refreshSession"];
         delete?: never;
@@ -86,8 +88,9 @@ export interface paths {
         /**
          * End this session, another one of the caller's, or all of them
          * @description With no body (or `{}`), ends the session the access token belongs to. With
-         *     `refreshToken`, ends that session (if it is the caller's). With `allSessions: true`,
-         *     ends every session of the caller. Ended sessions' access tokens get 401 from then on.
+         *     `refreshToken`, ends that session (if it is the caller's; otherwise 401
+         *     `invalid_refresh_token`). With `allSessions: true`, ends every session of the caller.
+         *     Ended sessions' access tokens get 401 `unauthorized` from then on.
          */
         post: operations["signout"];
         delete?: never;
@@ -107,8 +110,9 @@ export interface paths {
         put?: never;
         /**
          * Change the password; ends every session of the user
-         * @description Needs the current password (a wrong one is 401 and counts towards the signin
-         *     lockout, so 429 once locked). The new password follows the password policy. On
+         * @description Needs the current password (a wrong one is 401 `wrong_password` and counts towards
+         *     the signin lockout, so 429 `too_many_attempts` once locked). The new password follows
+         *     the password policy. On
          *     success every session of the user ends, this one included: sign in again.
          */
         post: operations["changePassword"];
@@ -155,7 +159,7 @@ export interface paths {
          * Set a new password with the token from a reset email
          * @description The token is single-use. On success the new password is set, every session of the
          *     user ends, the signin lockout is cleared and the email counts as verified. An
-         *     unknown, expired or already used token gets 400.
+         *     unknown, expired or already used token gets 400 `invalid_token`.
          */
         post: operations["resetPassword"];
         delete?: never;
@@ -177,7 +181,8 @@ export interface paths {
          * Confirm the email address with the token from a verification email
          * @description The token comes from the link `<APP_URL>/verify-email#token=<token>` sent at signup
          *     (or by a resend); it is single-use and valid 24 hours by default. Answers the user
-         *     with `emailVerified: true`. An unknown, expired or already used token gets 400.
+         *     with `emailVerified: true`. An unknown, expired or already used token gets 400
+         *     `invalid_token`.
          */
         post: operations["verifyEmail"];
         delete?: never;
@@ -241,8 +246,9 @@ export interface paths {
         /**
          * Discovery metadata (issuer, JWK Set URL, algorithms)
          * @description Lets a standard JWT verifier find the keys from the `iss` of a token:
-         *     `GET <iss>/.well-known/openid-configuration`, then `jwks_uri`. Cacheable for at
-         *     most an hour and readable from any origin.
+         *     `GET <iss>/.well-known/openid-configuration`, then `jwks_uri`; `claims_supported`
+         *     lists the claims of access tokens. Cacheable for at most an hour and readable from
+         *     any origin.
          */
         get: operations["getOpenIdConfiguration"];
         put?: never;
@@ -269,9 +275,10 @@ export interface paths {
         post?: never;
         /**
          * Delete the caller's account
-         * @description Needs the current password (a wrong one is 401 and counts towards the signin
-         *     lockout). Removes the user and every session at once; the email and username can
-         *     be used by a new signup afterwards.
+         * @description Needs the current password (a wrong one is 401 `wrong_password` and counts towards
+         *     the signin lockout, so 429 `too_many_attempts` once locked). Removes the user and
+         *     every session at once; the email and username can be used by a new signup
+         *     afterwards. An admin cannot delete their own account (409 `self_protection`).
          */
         delete: operations["deleteMe"];
         options?: never;
@@ -313,7 +320,7 @@ export interface paths {
         /**
          * End one of the caller's sessions
          * @description Ends the session (its refresh token and access tokens stop working). A session id
-         *     that is not one of the caller's live sessions gets 404, whoever it belongs to.
+         *     that is not one of the caller's live sessions gets 404 `not_found`, whoever it belongs to.
          */
         delete: operations["revokeMySession"];
         options?: never;
@@ -373,14 +380,15 @@ export interface paths {
         };
         /**
          * One user (admin only)
-         * @description The user with this id; 404 when there is none.
+         * @description The user with this id; 404 `not_found` when there is none.
          */
         get: operations["getUser"];
         put?: never;
         post?: never;
         /**
          * Delete a user (admin only)
-         * @description Removes the user and every session at once; its email and username become free.
+         * @description Removes the user and every session at once; its email and username become free. An
+         *     admin cannot delete themselves here (409 `self_protection`).
          */
         delete: operations["deleteUser"];
         options?: never;
@@ -388,8 +396,9 @@ export interface paths {
         /**
          * Disable or enable a user (admin only)
          * @description `disabled: true` ends every session of the user at once; signin then answers 403
-         *     (after a correct password) and refresh 401. `disabled: false` allows signin again.
-         *     Roles change through `PUT /users/{id}/roles`.
+         *     `account_disabled` (after a correct password) and refresh 401 `invalid_refresh_token`.
+         *     `disabled: false` allows signin again. Roles change through `PUT /users/{id}/roles`.
+         *     An admin cannot disable themselves (409 `self_protection`).
          */
         patch: operations["updateUser"];
         trace?: never;
@@ -405,7 +414,9 @@ export interface paths {
         /**
          * Replace a user's roles (admin only)
          * @description Replaces the roles (duplicates are dropped). Access tokens issued before lose a
-         *     removed role at once locally, and within the authorizer's cache time when deployed.
+         *     removed role at once locally, and within the authorizer's cache time when deployed
+         *     (their `roles` and `permissions` claims stay as issued; the role check reads the
+         *     current roles). An admin cannot remove their own `admin` role (409 `self_protection`).
          */
         put: operations["setUserRoles"];
         post?: never;
@@ -424,7 +435,7 @@ export interface paths {
         };
         /**
          * A user's security events, newest first (admin only)
-         * @description The same list as `GET /users/me/events`, for any user; 404 when there is no such user.
+         * @description The same list as `GET /users/me/events`, for any user; 404 `not_found` when there is no such user.
          */
         get: operations["listUserEvents"];
         put?: never;
@@ -484,7 +495,7 @@ export interface paths {
         };
         /**
          * A message for moderators and admins
-         * @description An example of a resource that needs the role `moderator` or `admin` (403 otherwise).
+         * @description An example of a resource that needs the role `moderator` or `admin` (403 `forbidden` otherwise).
          */
         get: operations["getModeratorMessage"];
         put?: never;
@@ -504,7 +515,7 @@ export interface paths {
         };
         /**
          * A message for admins
-         * @description An example of a resource that needs the role `admin` (403 otherwise).
+         * @description An example of a resource that needs the role `admin` (403 `forbidden` otherwise).
          */
         get: operations["getAdminMessage"];
         put?: never;
@@ -619,6 +630,13 @@ export interface components {
             /** @description `true` while an admin has disabled the account. */
             disabled?: boolean;
             createdAt: components["schemas"]["Timestamp"];
+            /**
+             * @description `false` for a user who signs in only with a passkey or an outside provider: such a
+             *     user cannot sign in with a password, and can set one through a password-reset email.
+             */
+            hasPassword: boolean;
+            /** @description Whether the user has a second factor. `false` for every user until multi-factor authentication exists. */
+            mfaEnabled: boolean;
         };
         Session: {
             user: components["schemas"]["User"];
@@ -659,6 +677,8 @@ export interface components {
             sessionId?: components["schemas"]["SessionId"];
             ipAddress?: components["schemas"]["IpAddress"];
             userAgent?: components["schemas"]["UserAgent"];
+            /** @description On `signin` events, how the user signed in; `password` today, later `passkey` or `provider:<id>`. */
+            method?: string;
         };
         /** @description Present when there are more items; pass it as `cursor` to get the next page. */
         NextCursor: string;
@@ -676,9 +696,15 @@ export interface components {
             /** @description Public exponent, base64url. */
             e: string;
         };
+        /**
+         * @description Every error body. Branch on `code`, never on `message`: each error response lists the
+         *     codes it can carry; a code a client does not know is to be treated by its status.
+         */
         Error: {
-            /** @description What went wrong, for people, on one line. Never a stack trace or internal detail. */
+            /** @description What went wrong, for people, on one line. May change at any time; never a stack trace or internal detail. */
             message: string;
+            /** @description What went wrong, for programs; stable and snake_case (`invalid_credentials`, `email_taken`, ...). */
+            code: string;
             /** @description On 400 for an invalid body, one entry per problem found. */
             errors?: {
                 field: string;
@@ -691,7 +717,7 @@ export interface components {
             retryAfter?: number;
             /**
              * Format: int32
-             * @description Only from `npm start`, on errors serverless offline makes itself (the authorizer's 401, an unknown route); API Gateway sends `message` alone.
+             * @description Only from `npm start`, on errors serverless offline makes itself (the authorizer's 401, an unknown route); API Gateway sends `message` and `code` alone.
              */
             statusCode?: number;
             /** @description Only from `npm start`, with `statusCode`; the status's reason phrase (`Unauthorized`). */
@@ -844,13 +870,18 @@ export interface components {
                     response_types_supported: string[];
                     subject_types_supported: ("public" | "pairwise")[];
                     id_token_signing_alg_values_supported: "RS256"[];
+                    /**
+                     * @description The claims of access tokens: `sub`, `roles`, `permissions`, `sid`, `amr`,
+                     *     `client_id`, `iss`, `aud`, `iat`, `exp`, `jti`.
+                     */
+                    claims_supported?: string[];
                 };
             };
         };
         /**
-         * @description The body is not JSON, a field is missing, has the wrong type or fails validation
-         *     (`errors` lists each problem); or a query or path parameter is invalid; or a reset
-         *     or verification token is unknown, expired or already used.
+         * @description `invalid_json`: the body is not valid JSON.
+         *     `invalid_request`: the body is missing or not a JSON object, or a field is missing, has
+         *     the wrong type or fails validation (`errors` lists each problem).
          */
         BadRequest: {
             headers: {
@@ -859,14 +890,52 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_request" | "invalid_json";
+                };
             };
         };
         /**
-         * @description No access token, or one that is malformed, tampered, expired, wrongly signed or of
-         *     an ended session (from the authorizer: `{ "message": "Unauthorized" }`); wrong
-         *     credentials at signin (one message whether the account exists or not); a refresh
-         *     token that is unknown, expired, rotated away or revoked; a wrong current password.
+         * @description `invalid_token`: the token is unknown, expired or already used (one answer for all three).
+         *     `invalid_json`: the body is not valid JSON. `invalid_request`: the body is missing or not
+         *     a JSON object, or a field is missing, has the wrong type or fails validation (`errors`
+         *     lists each problem; e.g. the new password breaks the policy).
+         */
+        BadRequestToken: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_request" | "invalid_json" | "invalid_token";
+                };
+            };
+        };
+        /**
+         * @description `invalid_request`: a query or path parameter is invalid: `limit` out of range, a `cursor`
+         *     the server did not issue for this list, an `email` that is not an email address.
+         */
+        BadParameters: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_request";
+                };
+            };
+        };
+        /**
+         * @description `unauthorized`: no access token, or one that is malformed, tampered, expired, wrongly
+         *     signed or of an ended session. API Gateway's authorizer answers it before any handler
+         *     runs (`{ "message": "Unauthorized", "code": "unauthorized" }`).
          */
         Unauthorized: {
             headers: {
@@ -875,12 +944,83 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "unauthorized";
+                };
             };
         };
         /**
-         * @description The caller lacks the role the route needs; or, at signin with the right password,
-         *     the account is disabled (or unverified while verified emails are required).
+         * @description `invalid_credentials`: wrong email, username or password; one answer (and about the same
+         *     time) whether the account exists or not.
+         */
+        InvalidCredentials: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_credentials";
+                };
+            };
+        };
+        /**
+         * @description `invalid_refresh_token`: the refresh token is unknown, expired, rotated away or revoked,
+         *     its session reached its maximum age, or the account is disabled or deleted.
+         */
+        InvalidRefreshToken: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_refresh_token";
+                };
+            };
+        };
+        /**
+         * @description `unauthorized`: no valid access token (see `Unauthorized`). `invalid_refresh_token`: the
+         *     `refreshToken` sent does not name a live session of the caller.
+         */
+        SignoutUnauthorized: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "unauthorized" | "invalid_refresh_token";
+                };
+            };
+        };
+        /**
+         * @description `wrong_password`: `currentPassword` is wrong (it counts towards the signin lockout).
+         *     `unauthorized`: no valid access token (see `Unauthorized`).
+         */
+        WrongPassword: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "unauthorized" | "wrong_password";
+                };
+            };
+        };
+        /**
+         * @description `forbidden`: a valid access token whose user lacks the role the route needs (the roles
+         *     are read when the request is made, not from the token).
          */
         Forbidden: {
             headers: {
@@ -889,10 +1029,34 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "forbidden";
+                };
             };
         };
-        /** @description No such user, or no such live session of the caller. */
+        /**
+         * @description The password was right, but the account may not sign in: `account_disabled` (an admin
+         *     disabled it) or `email_not_verified` (the address is unverified while the server requires
+         *     verified emails, `REQUIRE_VERIFIED_EMAIL=true`).
+         */
+        SigninForbidden: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "account_disabled" | "email_not_verified";
+                };
+            };
+        };
+        /**
+         * @description `not_found`: no such user, or no such live session of the caller. API Gateway answers
+         *     the same to a path or method the API does not have.
+         */
         NotFound: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -900,10 +1064,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "not_found";
+                };
             };
         };
-        /** @description The email (compared case-insensitively) or the username is already taken. */
+        /**
+         * @description `email_taken`: the email (compared in canonical form, so case-insensitively) is in use.
+         *     `username_taken`: the username (compared case-insensitively) is in use.
+         */
         Conflict: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -911,12 +1081,15 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "email_taken" | "username_taken";
+                };
             };
         };
         /**
-         * @description An admin tried to remove their own `admin` role, disable or delete themselves
-         *     (through the admin routes or `DELETE /users/me`): an admin loses the role or the
+         * @description `self_protection`: an admin tried to remove their own `admin` role, disable or delete
+         *     themselves (through the admin routes or `DELETE /users/me`): an admin loses the role or the
          *     account only through another admin, so a stage always keeps one.
          */
         SelfProtection: {
@@ -926,10 +1099,13 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "self_protection";
+                };
             };
         };
-        /** @description The body is larger than 16 KiB. */
+        /** @description `payload_too_large`: the body is larger than 16 KiB. */
         PayloadTooLarge: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -937,10 +1113,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "payload_too_large";
+                };
             };
         };
-        /** @description The body is not declared as JSON (`Content-Type` missing or not `application/json`). */
+        /**
+         * @description `unsupported_media_type`: the body is not declared as JSON (`Content-Type` missing or not
+         *     `application/json`).
+         */
         UnsupportedMediaType: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -948,13 +1130,13 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "unsupported_media_type";
+                };
             };
         };
-        /**
-         * @description Too many failed signins for this account (`retryAfter` and `Retry-After` say how
-         *     long it stays locked), or API Gateway's throttling of the stage or route.
-         */
+        /** @description `too_many_requests`: API Gateway's throttling of the stage or route. */
         TooManyRequests: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -963,10 +1145,32 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "too_many_requests";
+                };
             };
         };
-        /** @description An unexpected failure; the body says nothing internal. */
+        /**
+         * @description `too_many_attempts`: too many failed signins for this account (wrong current passwords
+         *     count too); it stays locked for `retryAfter` seconds (also in `Retry-After`), even for the
+         *     right password. `too_many_requests`: API Gateway's throttling of the stage or route.
+         */
+        TooManyAttempts: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "too_many_attempts" | "too_many_requests";
+                };
+            };
+        };
+        /** @description `internal_error`: an unexpected failure; the body says nothing internal. */
         InternalError: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -974,10 +1178,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "internal_error";
+                };
             };
         };
-        /** @description API Gateway could not get an answer from the function (it failed or timed out). */
+        /**
+         * @description API Gateway could not get an answer from the function (it failed or timed out):
+         *     `internal_error` or `service_unavailable`. Retry later.
+         */
         BadGateway: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -985,10 +1195,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "internal_error" | "service_unavailable";
+                };
             };
         };
-        /** @description API Gateway (or serverless offline locally) gave up waiting for the function. */
+        /**
+         * @description API Gateway (or serverless offline locally) gave up waiting for the function:
+         *     `service_unavailable` or `internal_error`. Retry later.
+         */
         GatewayTimeout: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -996,10 +1212,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "internal_error" | "service_unavailable";
+                };
             };
         };
-        /** @description The database is unreachable or throttling, or the session could not be checked. Nothing was written; retry. */
+        /**
+         * @description `service_unavailable`: the database is unreachable or throttling, or the session could
+         *     not be checked. Nothing was written; retry after `Retry-After` seconds.
+         */
         Unavailable: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -1008,18 +1230,21 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "service_unavailable";
+                };
             };
         };
     };
     parameters: {
-        /** @description A user id (a UUID); anything else names no user and gets 404. */
+        /** @description A user id (a UUID); anything else names no user and gets 404 `not_found`. */
         UserId: components["schemas"]["UserId"];
         /** @description A session id, as listed by `GET /users/me/sessions` (the `sid` claim of its access tokens). */
         Sid: components["schemas"]["SessionId"];
-        /** @description Page size, 1 to 100 (50 when absent); anything else gets 400. */
+        /** @description Page size, 1 to 100 (50 when absent); anything else gets 400 `invalid_request`. */
         Limit: number;
-        /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400. */
+        /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400 `invalid_request`. */
         Cursor: string;
     };
     requestBodies: never;
@@ -1082,11 +1307,11 @@ export interface operations {
         responses: {
             200: components["responses"]["Session"];
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            401: components["responses"]["InvalidCredentials"];
+            403: components["responses"]["SigninForbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["TooManyRequests"];
+            429: components["responses"]["TooManyAttempts"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["Unavailable"];
@@ -1108,7 +1333,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Session"];
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["InvalidRefreshToken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1133,8 +1358,7 @@ export interface operations {
         responses: {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            401: components["responses"]["SignoutUnauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1159,11 +1383,10 @@ export interface operations {
         responses: {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            401: components["responses"]["WrongPassword"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["TooManyRequests"];
+            429: components["responses"]["TooManyAttempts"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["Unavailable"];
@@ -1208,7 +1431,7 @@ export interface operations {
         };
         responses: {
             204: components["responses"]["NoContent"];
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestToken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1232,7 +1455,7 @@ export interface operations {
         };
         responses: {
             200: components["responses"]["UserBody"];
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestToken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1258,7 +1481,6 @@ export interface operations {
             202: components["responses"]["Accepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1313,7 +1535,6 @@ export interface operations {
         responses: {
             200: components["responses"]["UserBody"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -1337,13 +1558,12 @@ export interface operations {
         responses: {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            401: components["responses"]["WrongPassword"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["SelfProtection"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["TooManyRequests"];
+            429: components["responses"]["TooManyAttempts"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["Unavailable"];
@@ -1361,7 +1581,6 @@ export interface operations {
         responses: {
             200: components["responses"]["SessionList"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1382,9 +1601,8 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["NoContent"];
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadParameters"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -1396,9 +1614,9 @@ export interface operations {
     listMyEvents: {
         parameters: {
             query?: {
-                /** @description Page size, 1 to 100 (50 when absent); anything else gets 400. */
+                /** @description Page size, 1 to 100 (50 when absent); anything else gets 400 `invalid_request`. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400. */
+                /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400 `invalid_request`. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -1408,9 +1626,8 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["EventList"];
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadParameters"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1421,9 +1638,9 @@ export interface operations {
     listUsers: {
         parameters: {
             query?: {
-                /** @description Page size, 1 to 100 (50 when absent); anything else gets 400. */
+                /** @description Page size, 1 to 100 (50 when absent); anything else gets 400 `invalid_request`. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400. */
+                /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400 `invalid_request`. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only the user with this email (compared in canonical form, so case-insensitively). */
                 email?: components["schemas"]["EmailInput"];
@@ -1435,7 +1652,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["UserList"];
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadParameters"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
@@ -1450,7 +1667,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A user id (a UUID); anything else names no user and gets 404. */
+                /** @description A user id (a UUID); anything else names no user and gets 404 `not_found`. */
                 id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -1458,7 +1675,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["UserBody"];
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadParameters"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1474,7 +1691,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A user id (a UUID); anything else names no user and gets 404. */
+                /** @description A user id (a UUID); anything else names no user and gets 404 `not_found`. */
                 id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -1482,7 +1699,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["NoContent"];
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadParameters"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1499,7 +1716,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A user id (a UUID); anything else names no user and gets 404. */
+                /** @description A user id (a UUID); anything else names no user and gets 404 `not_found`. */
                 id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -1530,7 +1747,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A user id (a UUID); anything else names no user and gets 404. */
+                /** @description A user id (a UUID); anything else names no user and gets 404 `not_found`. */
                 id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -1559,14 +1776,14 @@ export interface operations {
     listUserEvents: {
         parameters: {
             query?: {
-                /** @description Page size, 1 to 100 (50 when absent); anything else gets 400. */
+                /** @description Page size, 1 to 100 (50 when absent); anything else gets 400 `invalid_request`. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400. */
+                /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400 `invalid_request`. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path: {
-                /** @description A user id (a UUID); anything else names no user and gets 404. */
+                /** @description A user id (a UUID); anything else names no user and gets 404 `not_found`. */
                 id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -1574,7 +1791,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["EventList"];
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadParameters"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1613,7 +1830,6 @@ export interface operations {
         responses: {
             200: components["responses"]["Message"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];

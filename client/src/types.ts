@@ -19,8 +19,22 @@ export type Session = Schemas["Session"];
 export type SessionInfo = Schemas["SessionInfo"];
 export type Event = Schemas["Event"];
 export type Jwk = Schemas["Jwk"];
-/** Every error body: a message, with per-field problems on 400 and `retryAfter` on 429. */
+/**
+ * Every error body: `message` for people, `code` for programs (branch on
+ * `code`, never on `message`), with per-field problems (`errors`) on 400 and
+ * `retryAfter` on a 429 lockout.
+ */
 export type ErrorBody = Schemas["Error"];
+
+/** The `code` values one response of openapi.yaml lists; never for a success. */
+type CodeOf<Response> = Response extends { content: { "application/json": { code: infer Code } } } ? Code : never;
+/** Every operation of openapi.yaml (a path's shared `parameters` are not one). */
+type Operation = { [Path in keyof paths]: paths[Path][Exclude<keyof paths[Path], "parameters">] }[keyof paths];
+/** The error codes openapi.yaml lists for `Status`, over every route, e.g. `ErrorCodeFor<409>`. */
+export type ErrorCodeFor<Status extends number> =
+  Operation extends infer Op ? (Op extends { responses: infer Responses } ? (Status extends keyof Responses ? CodeOf<Responses[Status]> : never) : never) : never;
+/** Every error code openapi.yaml lists (`invalid_credentials`, `email_taken`, ...). */
+export type KnownErrorCode = CodeOf<components["responses"][keyof components["responses"]]>;
 
 export type SignupRequest = Schemas["SignupRequest"];
 /**

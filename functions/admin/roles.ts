@@ -1,6 +1,7 @@
-import { changeRoles } from "../../lib/admin/administration.js";
+/** PUT /users/{id}/roles (admin). */
+import { parseRoles, parseUserId } from "../../lib/admin/input.js";
+import { changeRoles } from "../../lib/admin/user-admin.js";
 import { json, protectedRoute } from "../../lib/http/routes.js";
-import { parseRoles, parseUserId } from "../../lib/http/validation.js";
 
 export const handler = protectedRoute({ body: "json", roles: ["admin"] }, async ({ event, body, caller, client }) => {
   const userId = parseUserId(event.pathParameters?.id);

@@ -1,8 +1,11 @@
 /** The admin routes on other users' accounts (GET /users, /users/{id}, PATCH, DELETE, events); each its own function and role. */
-import { deleteUserAsAdmin, getUserById, listEvents, listUsers, setDisabled, type Actor } from "../../lib/admin/administration.js";
-import { json, noContent, protectedRoute, type ApiRequest, type Caller } from "../../lib/http/routes.js";
+import type { Actor } from "../../lib/admin/actor.js";
+import { parseUserId, parseUserUpdate } from "../../lib/admin/input.js";
+import { deleteUserAsAdmin, getUserById, listUsers, setDisabled } from "../../lib/admin/user-admin.js";
+import { listEvents } from "../../lib/audit/event-list.js";
+import type { Caller } from "../../lib/http/caller.js";
+import { json, noContent, protectedRoute, type ApiRequest } from "../../lib/http/routes.js";
 import { parseListParams, parseUserListParams } from "../../lib/http/list-params.js";
-import { parseUserId, parseUserUpdate } from "../../lib/http/validation.js";
 
 const admin = { roles: ["admin"] } as const;
 const actorOf = ({ caller, client }: ApiRequest<Caller>): Actor => ({ userId: caller.userId, sid: caller.sid, client });

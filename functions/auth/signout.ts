@@ -1,6 +1,6 @@
 import { noContent, protectedRoute } from "../../lib/http/routes.js";
-import { endAllSessions, endSession, endSessionByRefreshToken } from "../../lib/sessions/sessions.js";
-import { parseSignout } from "../../lib/http/validation.js";
+import { endAllSessions, endSession, endSessionByRefreshToken } from "../../lib/sessions/signout.js";
+import { parseSignout } from "../../lib/sessions/input.js";
 
 /** `allSessions: true` ends every session; `refreshToken` ends that one; an empty body ends the caller's own. */
 export const handler = protectedRoute({ body: "optional-json" }, async ({ body, caller, client }) => {

@@ -1,6 +1,6 @@
-import { signupAnswer } from "../../lib/accounts/accounts.js";
+import { signupAnswer } from "../../lib/accounts/signup.js";
 import { json, publicRoute } from "../../lib/http/routes.js";
-import { parseSignup } from "../../lib/http/validation.js";
+import { parseSignup } from "../../lib/accounts/input.js";
 
 export const handler = publicRoute({ body: "json" }, async ({ body, client }) =>
   json(201, await signupAnswer(parseSignup(body), Date.now(), client)),

@@ -1,4 +1,4 @@
-import { getUser } from "../../lib/accounts/accounts.js";
+import { userById } from "../../lib/users/users.js";
 import { json, protectedRoute } from "../../lib/http/routes.js";
 
-export const handler = protectedRoute({ body: "none" }, async ({ caller }) => json(200, { user: await getUser(caller.userId) }));
+export const handler = protectedRoute({ body: "none" }, async ({ caller }) => json(200, { user: await userById(caller.userId) }));

@@ -1,6 +1,6 @@
 // The caller's device list: GET /users/me/sessions and DELETE /users/me/sessions/{sid}.
 import { json, noContent, protectedRoute } from "../../lib/http/routes.js";
-import { listSessions, revokeOwnSession } from "../../lib/sessions/sessions.js";
+import { listSessions, revokeOwnSession } from "../../lib/sessions/device-list.js";
 
 export const list = protectedRoute({ body: "none" }, async ({ caller }) =>
   json(200, { sessions: await listSessions(caller.userId, caller.sid) }),

@@ -1,17 +1,19 @@
 /**
  * Account recovery: "forgot password" queues a reset email (the mailer
  * decides whether an account exists, so the answer and the work here are the
- * same either way); "reset" spends the emailed token on a new password.
+ * same either way); "reset" spends the emailed token on a new password. A user
+ * without a password sets their first one the same way.
  */
+import { auditEventPut } from "../audit/event-store.js";
 import type { ClientInfo } from "../http/client-info.js";
-import { BadRequestError } from "../http/errors.js";
-import { accountLockoutKey } from "../admin/account-writes.js";
 import { enqueueMail, enqueueMailAfterChange } from "../mail/queue.js";
-import { consumeResetToken, getOneTimeToken } from "../one-time-tokens/one-time-token-store.js";
-import { TOKEN_REJECTED, hashOneTimeToken, isTokenShaped, isTokenUsable } from "../one-time-tokens/one-time-tokens.js";
-import { hashPassword, passwordProblems } from "../methods/password/password.js";
-import * as store from "../users/user-store.js";
-import type { PasswordResetInput } from "../http/validation.js";
+import { accountLockoutKey } from "../methods/lockout/lockout.js";
+import { signinFailuresDelete } from "../methods/lockout/lockout-store.js";
+import { hashPassword, requireAcceptableNewPassword } from "../methods/password/password.js";
+import { oneTimeTokenConsume, spendOneTimeToken } from "../one-time-tokens/one-time-token-store.js";
+import { invalidToken, usableToken } from "../one-time-tokens/token-check.js";
+import { passwordResetUpdate } from "../users/user-store.js";
+import type { PasswordResetInput } from "./input.js";
 
 export const FORGOT_PASSWORD_ANSWER =
   "If an account uses this email address, we have sent it a link to reset the password. The link expires soon; check your spam folder too.";
@@ -29,27 +31,16 @@ export async function requestPasswordReset(email: string, now = Date.now(), clie
  * token exactly one succeeds.
  */
 export async function resetPassword(input: PasswordResetInput, now = Date.now(), client: ClientInfo = {}): Promise<void> {
-  const rejected = () => new BadRequestError(TOKEN_REJECTED, [{ field: "token", problem: "is invalid or has expired" }]);
-  if (!isTokenShaped(input.token)) throw rejected();
-  const hash = hashOneTimeToken(input.token);
-  const token = await getOneTimeToken(hash);
-  const user = token && (await store.getUser(token.userId));
-  if (!user || !isTokenUsable(token, "reset", hash, user.resetTokenHash, now)) throw rejected();
-
-  const problems = passwordProblems(input.newPassword, { email: user.email, username: user.username });
-  if (problems.length > 0) {
-    throw new BadRequestError(
-      `Invalid request: newPassword ${problems.join("; ")}`,
-      problems.map((problem) => ({ field: "newPassword", problem })),
-    );
-  }
+  const { hash, user } = await usableToken(input.token, "reset", now);
+  requireAcceptableNewPassword(input.newPassword, { email: user.email, username: user.username });
   const passwordHash = await hashPassword(input.newPassword);
-  const consumed = await consumeResetToken(
-    { hash, userId: user.userId, passwordHash, lockoutKey: accountLockoutKey(user.userId) },
-    { userId: user.userId, type: "password_reset", at: now, ...client },
-    now,
+  const spent = await spendOneTimeToken(
+    oneTimeTokenConsume("reset", hash, now),
+    passwordResetUpdate(user.userId, hash, passwordHash, now),
+    signinFailuresDelete(accountLockoutKey(user.userId)),
+    auditEventPut({ userId: user.userId, type: "password_reset", at: now, ...client }),
   );
-  if (!consumed) throw rejected();
+  if (!spent) throw invalidToken();
   // The transaction set the user-level mark: every session ends, at the authorizer too (session-check.ts).
   await enqueueMailAfterChange({ type: "password-reset", userId: user.userId }, now);
 }

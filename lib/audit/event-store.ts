@@ -1,5 +1,5 @@
 /**
- * Audit events, one table (EVENTS_TABLE):
+ * The only writer of audit events, one table (EVENTS_TABLE):
  *
  *   pk = USER#<userId>, sk = <ISO time>#<random>   one security event of the user (expires)
  *
@@ -39,6 +39,8 @@ export interface AuditEvent extends ClientInfo {
   /** Epoch ms. */
   at: number;
   sessionId?: string;
+  /** How a `signin` proved who the user is: `password` (later `passkey`, `provider:<id>`). */
+  method?: string;
 }
 
 const events = config.eventsTable;
@@ -52,6 +54,7 @@ export function auditEventItem(event: AuditEvent): Record<string, unknown> {
     type: event.type,
     at,
     ...(event.sessionId && { sessionId: event.sessionId }),
+    ...(event.method && { method: event.method }),
     ...(event.ipAddress && { ipAddress: event.ipAddress }),
     ...(event.userAgent && { userAgent: event.userAgent }),
     expiresAt: Math.floor(event.at / 1000) + config.auditEventTtlDays * 24 * 60 * 60,
@@ -73,6 +76,7 @@ export interface Event {
   type: string;
   at: string;
   sessionId?: string;
+  method?: string;
   ipAddress?: string;
   userAgent?: string;
 }
@@ -82,6 +86,7 @@ function toEvent(item: Record<string, unknown>): Event {
     type: String(item.type),
     at: String(item.at),
     ...(typeof item.sessionId === "string" && { sessionId: item.sessionId }),
+    ...(typeof item.method === "string" && { method: item.method }),
     ...(typeof item.ipAddress === "string" && { ipAddress: item.ipAddress }),
     ...(typeof item.userAgent === "string" && { userAgent: item.userAgent }),
   };

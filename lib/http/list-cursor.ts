@@ -9,7 +9,7 @@
  *   cursor = base64url(JSON(key)) "." base64url(HMAC(secret, scope "\n" base64url(JSON(key))))
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { BadRequestError } from "./errors.js";
+import { BadRequestError } from "../platform/errors.js";
 
 export type CursorKey = Record<string, string>;
 

@@ -5,9 +5,9 @@
  * is a 400 listing each problem, before anything is read; other parameters
  * are ignored, like unknown body fields.
  */
-import { BadRequestError, type FieldProblem } from "./errors.js";
+import { BadRequestError, type FieldProblem } from "../platform/errors.js";
 import { CURSOR_MAX_LENGTH } from "./list-cursor.js";
-import { normalizeEmail } from "../users/users.js";
+import { normalizeEmail } from "../users/email-address.js";
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 100;

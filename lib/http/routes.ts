@@ -1,7 +1,7 @@
 /**
  * HTTP plumbing shared by every API handler: a middy stack that parses the
- * JSON body within the size limit, checks the caller put there by the
- * authorizer, maps errors to the contract's JSON responses, logs one line per
+ * JSON body within the size limit (body.ts), checks the caller put there by the
+ * authorizer (caller.ts), maps errors to the contract's JSON responses, logs one line per
  * request, and adds CORS and security headers. Handlers only parse, call lib/
  * and shape a response.
  */
@@ -10,35 +10,11 @@ import httpCors from "@middy/http-cors";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { clientInfo, type ClientInfo } from "./client-info.js";
 import { config } from "../platform/config.js";
-import {
-  BadRequestError,
-  ForbiddenError,
-  HttpError,
-  PayloadTooLargeError,
-  ServiceUnavailableError,
-  UnauthorizedError,
-  UnsupportedMediaTypeError,
-} from "./errors.js";
+import { parseBody, type BodyMode } from "./body.js";
+import { callerFrom, type AuthorizerContext, type Caller } from "./caller.js";
+import { ForbiddenError, HttpError } from "../platform/errors.js";
 import { logger } from "../platform/logger.js";
 import { hasAnyRole, type Role } from "../users/roles.js";
-
-export const BODY_LIMIT_BYTES = 16 * 1024;
-
-/** Who is calling, as the authorizer verified it. */
-export interface Caller {
-  userId: string;
-  roles: string[];
-  sid: string;
-}
-
-/** What the authorizer puts in `requestContext.authorizer` (values must be strings there). */
-export interface AuthorizerContext {
-  userId: string;
-  roles: string;
-  sid: string;
-  /** "active", or "unverified" when the session store could not be read (answered with 503). */
-  session: "active" | "unverified";
-}
 
 export interface ApiRequest<TCaller> {
   event: APIGatewayProxyEvent;
@@ -47,8 +23,6 @@ export interface ApiRequest<TCaller> {
   /** The device behind the request (IP, User-Agent), for sessions and audit events. */
   client: ClientInfo;
 }
-
-type Body = "none" | "json" | "optional-json";
 
 /**
  * Headers for every response of a JSON API that hands out tokens (OWASP REST
@@ -87,46 +61,6 @@ export function noContent(): APIGatewayProxyResult {
   return { statusCode: 204, headers: {}, body: "" };
 }
 
-/** A request header by name, whatever its case (API Gateway passes headers as the client sent them). */
-function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  if (headers[name] !== undefined) return headers[name];
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
-}
-
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
-
-/**
- * Parses the body as JSON within the size limit. "optional-json" accepts an
- * empty body as `undefined` (signout). Statuses follow the contract: 413, 415, 400.
- */
-export function parseBody(event: Pick<APIGatewayProxyEvent, "body" | "headers" | "isBase64Encoded">, mode: Body): unknown {
-  if (mode === "none") return undefined;
-  // API Gateway always passes the body as text; serverless offline passes some JSON bodies (0, false) parsed.
-  const raw = typeof event.body === "string" ? event.body : event.body == null ? "" : JSON.stringify(event.body);
-  const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
-  if (bytes.length > BODY_LIMIT_BYTES) throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
-  const text = bytes.toString("utf8");
-  if (mode === "optional-json" && text.trim() === "") return undefined;
-  if (!JSON_MEDIA_TYPE.test(header(event.headers, "content-type") ?? "")) throw new UnsupportedMediaTypeError();
-  if (text.trim() === "") throw new BadRequestError("Request body is required");
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadRequestError("Request body is not valid JSON");
-  }
-}
-
-/** Reads the caller from the authorizer's context; throws when it is missing or the session is unverified. */
-function callerFrom(event: APIGatewayProxyEvent): Caller {
-  const context = event.requestContext?.authorizer as Partial<AuthorizerContext> | null | undefined;
-  if (!context?.userId || !context.sid || typeof context.roles !== "string") throw new UnauthorizedError();
-  // The authorizer could not reach the session store: we cannot tell whether the session was ended.
-  if (context.session !== "active") throw new ServiceUnavailableError();
-  return { userId: context.userId, sid: context.sid, roles: context.roles ? context.roles.split(",") : [] };
-}
-
 type Request = middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
 
 /**
@@ -144,7 +78,7 @@ const errorResponse = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRes
   onError: async (request) => {
     const error = request.error;
     if (error instanceof HttpError) {
-      request.response = json(error.statusCode, { message: error.message, ...error.details });
+      request.response = json(error.statusCode, { message: error.message, code: error.code, ...error.details });
       Object.assign(request.response.headers!, error.headers);
       return;
     }
@@ -153,7 +87,7 @@ const errorResponse = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRes
       { requestId: request.context?.awsRequestId, errorName: error?.name, errorMessage: error?.message, stack: error?.stack },
       "unhandled error",
     );
-    request.response = json(500, { message: "Internal server error" });
+    request.response = json(500, { message: "Internal server error", code: "internal_error" });
   },
 });
 
@@ -182,7 +116,7 @@ const accessLog = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult,
 };
 
 function stack<TCaller>(
-  options: { body: Body },
+  options: { body: BodyMode },
   resolveCaller: (event: APIGatewayProxyEvent) => TCaller,
   handler: (request: ApiRequest<TCaller>) => Promise<APIGatewayProxyResult>,
 ) {
@@ -200,7 +134,7 @@ function stack<TCaller>(
 
 /** A route anyone may call. */
 export function publicRoute(
-  options: { body: Body },
+  options: { body: BodyMode },
   handler: (request: ApiRequest<undefined>) => Promise<APIGatewayProxyResult>,
 ) {
   return stack(options, () => undefined, handler);
@@ -208,7 +142,7 @@ export function publicRoute(
 
 /** A route behind the authorizer; with `roles`, the caller needs one of them (else 403). */
 export function protectedRoute(
-  options: { body: Body; roles?: readonly Role[] },
+  options: { body: BodyMode; roles?: readonly Role[] },
   handler: (request: ApiRequest<Caller>) => Promise<APIGatewayProxyResult>,
 ) {
   return stack(

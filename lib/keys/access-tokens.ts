@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID, createHash, type KeyObject } from "node:crypto";
+/** Access tokens: RS256 JWTs (RFC 9068 `at+jwt`) issued by the signing key set and verified against the public one. */
+import { randomUUID, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { config } from "../platform/config.js";
 import { SIGNING_ALGORITHM } from "./key-set.js";
@@ -8,10 +9,17 @@ import type { SigningKey } from "./signing-keys.js";
 export const ACCESS_TOKEN_ALGORITHM = SIGNING_ALGORITHM;
 export const ACCESS_TOKEN_TYPE = "at+jwt";
 
+/** What an access token says (RFC 9068 claims named as this codebase names them). */
 export interface AccessTokenClaims {
   userId: string;
   roles: string[];
   sid: string;
+  /** How the session was established (RFC 8176). */
+  amr: string[];
+  /** The union of the permissions of `roles` (ROLE_PERMISSIONS). */
+  permissions: string[];
+  /** The OAuth client the token was issued to; the JSON routes issue to the built-in first-party client. */
+  clientId: string;
 }
 
 export class InvalidAccessTokenError extends Error {
@@ -20,7 +28,8 @@ export class InvalidAccessTokenError extends Error {
 
 /** Signs with the private KeyObject built once per container (jsonwebtoken would re-import a PEM per call). */
 export function issueAccessToken(signing: SigningKey, claims: AccessTokenClaims): { accessToken: string; expiresIn: number } {
-  const accessToken = jwt.sign({ roles: claims.roles, sid: claims.sid }, signing.key, {
+  const payload = { roles: claims.roles, permissions: claims.permissions, sid: claims.sid, amr: claims.amr, client_id: claims.clientId };
+  const accessToken = jwt.sign(payload, signing.key, {
     algorithm: ACCESS_TOKEN_ALGORITHM,
     header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: signing.kid },
     subject: claims.userId,
@@ -31,6 +40,8 @@ export function issueAccessToken(signing: SigningKey, claims: AccessTokenClaims)
   });
   return { accessToken, expiresIn: config.accessTokenTtlSeconds };
 }
+
+const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === "string");
 
 /**
  * The published key the token's header names. Only `kid` is read from the
@@ -71,38 +82,26 @@ export function verifyAccessToken(keys: ReadonlyMap<string, KeyObject>, token: s
   const { header, payload } = decoded;
   if (header.typ !== ACCESS_TOKEN_TYPE) throw new InvalidAccessTokenError("wrong typ");
   if (typeof payload !== "object") throw new InvalidAccessTokenError("payload is not an object");
-  const { sub, sid, roles, exp, jti } = payload as jwt.JwtPayload & { sid?: unknown; roles?: unknown };
+  const claims = payload as jwt.JwtPayload & Record<"sid" | "roles" | "permissions" | "amr" | "client_id", unknown>;
+  const { sub, sid, roles, exp, jti } = claims;
   if (
     typeof sub !== "string" || sub === "" ||
     typeof sid !== "string" || sid === "" ||
     typeof exp !== "number" ||
     typeof jti !== "string" ||
-    !Array.isArray(roles) || !roles.every((role) => typeof role === "string")
+    !isStringArray(roles)
   ) {
     throw new InvalidAccessTokenError("missing or malformed claims");
   }
-  return { userId: sub, sid, roles };
-}
-
-/**
- * An opaque refresh token: `<sid>.<secret>`, the secret 256 random bits
- * (base64url). Naming its session lets a refresh find the session in one
- * keyed read; the session id is no secret (every access token carries it).
- */
-export function newRefreshToken(sid: string): string {
-  return `${sid}.${randomBytes(32).toString("base64url")}`;
-}
-
-const REFRESH_TOKEN_PATTERN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9_-]{43}$/;
-
-/** The session a refresh token names, or undefined when it is not shaped like one of ours. */
-export function refreshTokenSid(refreshToken: string): string | undefined {
-  return REFRESH_TOKEN_PATTERN.exec(refreshToken)?.[1];
-}
-
-/** Refresh tokens are stored only as this hash; SHA-256 suffices for 256-bit random secrets. */
-export function hashRefreshToken(refreshToken: string): string {
-  return createHash("sha256").update(refreshToken).digest("base64url");
+  // Tokens issued before these claims existed lack them: read as a password session of the first-party client.
+  return {
+    userId: sub,
+    sid,
+    roles,
+    amr: isStringArray(claims.amr) ? claims.amr : ["pwd"],
+    permissions: isStringArray(claims.permissions) ? claims.permissions : [],
+    clientId: typeof claims.client_id === "string" ? claims.client_id : config.firstPartyClientId,
+  };
 }
 
 /** Parses `Authorization: Bearer <token>`; undefined when the header is absent or malformed. */

@@ -1,8 +1,8 @@
 /**
- * Reads a key set document (lib/key-set.ts) from where the stage keeps it, and
+ * Reads a key set document (lib/keys/key-set.ts) from where the stage keeps it, and
  * keeps what it built from it until the document may have changed. Deployed,
  * an SSM parameter named by `<PREFIX>_PARAMETER` (one signed call,
- * lib/parameters.ts, no SDK client), re-read after KEY_SET_RELOAD_SECONDS;
+ * lib/platform/parameters.ts, no SDK client), re-read after KEY_SET_RELOAD_SECONDS;
  * locally a file named by `<PREFIX>_FILE` in the data folder of `npm start`,
  * re-read as soon as it was replaced (one stat per call). Re-reading is how
  * running containers learn of a rotation without a redeploy.

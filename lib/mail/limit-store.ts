@@ -1,5 +1,5 @@
 /**
- * Counters of emails sent per address (email-limits.ts), in the users table:
+ * Counters of emails sent per address (limits.ts), in the users table:
  *
  *   MAILLIMIT#<purpose>#<windowSeconds>#<email>   { jobs: string set of the admitted job ids, expiresAt }   (expires)
  *

@@ -9,12 +9,12 @@
 import { randomUUID } from "node:crypto";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { config } from "../platform/config.js";
-import { ServiceUnavailableError } from "../http/errors.js";
+import { ServiceUnavailableError } from "../platform/errors.js";
 import { localEndpoint } from "../platform/local-endpoint.js";
 import { logger } from "../platform/logger.js";
 import type { MailJob, MailRequest } from "./jobs.js";
 
-// Made on first use, not at import: functions that import accounts.ts without
+// Made on first use, not at import: functions that import the account flows without
 // ever sending mail (signin, me, roles) then bundle no Lambda client at all.
 let lambda: LambdaClient | undefined;
 const lambdaClient = () =>

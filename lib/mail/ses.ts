@@ -1,5 +1,5 @@
 /**
- * Sends email through Amazon SES (API v2, SendEmail), as store.ts is for
+ * Sends email through Amazon SES (API v2, SendEmail), as the stores are for
  * DynamoDB: the only module that talks to SES. Locally `SES_ENDPOINT` points
  * the same client at the aws-ses-v2-local engine that `npm start` runs.
  */

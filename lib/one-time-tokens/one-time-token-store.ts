@@ -1,32 +1,28 @@
 /**
- * The DynamoDB items of one-time tokens (one-time-tokens.ts), in the users table:
+ * The only writer of one-time tokens (one-time-tokens.ts), in the users table:
  *
  *   TOKEN#<sha256 of token>   { kind: "reset" | "verify", userId, expiresAt }   (expires)
- *   USER#<userId>             holds the live one of each kind as `resetTokenHash` / `verifyTokenHash`
  *
- * A token is consumed by one conditional transaction: its item must exist,
- * be of its kind and unexpired, and the user must still hold its hash. Of two
- * concurrent uses exactly one passes; the other's condition fails.
- * Account deletion removes the user's live token items through the two hashes.
+ * The user item names the live token of each kind (`resetTokenHash` /
+ * `verifyTokenHash`, users/user-store.ts `heldTokenUpdate`). A token is spent
+ * by a transaction that deletes its item (`oneTimeTokenConsume`: it must
+ * exist, be of its kind and unexpired) and updates the user on the condition
+ * that the user still holds it: of two concurrent uses exactly one passes.
  */
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { config } from "../platform/config.js";
-import { conditionFailedAt, documentClient, guarded, isTransactionCanceled } from "../platform/dynamodb.js";
 import { auditEventPut, type AuditEvent } from "../audit/event-store.js";
+import { config } from "../platform/config.js";
+import { conditionFailedAt, getItem, isTransactionCanceled } from "../platform/dynamodb.js";
+import { transactWrite, type Delete } from "../platform/transactions.js";
+import { heldTokenUpdate } from "../users/user-store.js";
 import type { OneTimeTokenKind, OneTimeTokenRecord } from "./one-time-tokens.js";
-import { signinKey, transactWrite } from "../users/user-store.js";
 
 const users = config.usersTable;
 const tokenKey = (hash: string) => ({ pk: `TOKEN#${hash}` });
-const userKey = (userId: string) => ({ pk: `USER#${userId}` });
-const HELD: Record<OneTimeTokenKind, string> = { reset: "resetTokenHash", verify: "verifyTokenHash" };
 
 export async function getOneTimeToken(hash: string): Promise<OneTimeTokenRecord | undefined> {
-  const { Item } = await guarded(() =>
-    documentClient.send(new GetCommand({ TableName: users, Key: tokenKey(hash), ConsistentRead: true })),
-  );
-  if (!Item) return undefined;
-  return { kind: Item.kind as OneTimeTokenKind, userId: String(Item.userId), expiresAt: Number(Item.expiresAt) };
+  const item = await getItem(users, tokenKey(hash));
+  if (!item) return undefined;
+  return { kind: item.kind as OneTimeTokenKind, userId: String(item.userId), expiresAt: Number(item.expiresAt) };
 }
 
 /**
@@ -34,10 +30,7 @@ export async function getOneTimeToken(hash: string): Promise<OneTimeTokenRecord 
  * replacing (and deleting) `replaces`, the user's previous one of that kind.
  * With `event`, records it in the same transaction. False when the user is gone.
  */
-export async function issueOneTimeToken(
-  token: OneTimeTokenRecord & { hash: string; replaces?: string },
-  event?: AuditEvent,
-): Promise<boolean> {
+export async function issueOneTimeToken(token: OneTimeTokenRecord & { hash: string; replaces?: string }, event?: AuditEvent): Promise<boolean> {
   try {
     await transactWrite([
       {
@@ -47,17 +40,8 @@ export async function issueOneTimeToken(
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      {
-        Update: {
-          TableName: users,
-          Key: userKey(token.userId),
-          UpdateExpression: "SET #held = :hash",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeNames: { "#held": HELD[token.kind] },
-          ExpressionAttributeValues: { ":hash": token.hash },
-        },
-      },
-      ...(token.replaces ? [{ Delete: { TableName: users, Key: tokenKey(token.replaces) } }] : []),
+      heldTokenUpdate(token.userId, token.kind, token.hash),
+      ...(token.replaces ? [oneTimeTokenDelete(token.replaces)] : []),
       ...(event ? [auditEventPut(event)] : []),
     ]);
     return true;
@@ -67,8 +51,8 @@ export async function issueOneTimeToken(
   }
 }
 
-/** The token's item may be deleted only while it is live and of its kind. */
-function consumeToken(kind: OneTimeTokenKind, hash: string, now: number) {
+/** The item that spends a token: deleted only while it is live and of its kind. */
+export function oneTimeTokenConsume(kind: OneTimeTokenKind, hash: string, now: number): Delete {
   return {
     Delete: {
       TableName: users,
@@ -79,62 +63,22 @@ function consumeToken(kind: OneTimeTokenKind, hash: string, now: number) {
   };
 }
 
-const wasRaced = (error: unknown) =>
-  isTransactionCanceled(error) && (conditionFailedAt(error, 0) || conditionFailedAt(error, 1));
-
-/**
- * Uses a reset token: sets the new password hash, ends every earlier session
- * (`sessionsRevokedAt`), marks the email verified (the owner read the email),
- * clears the signin lockout, and records `event`, all or nothing. False when
- * the token was no longer good (used, replaced, expired).
- */
-export async function consumeResetToken(
-  reset: { hash: string; userId: string; passwordHash: string; lockoutKey: string },
-  event: AuditEvent,
-  now: number,
-): Promise<boolean> {
-  try {
-    await transactWrite([
-      consumeToken("reset", reset.hash, now),
-      {
-        Update: {
-          TableName: users,
-          Key: userKey(reset.userId),
-          UpdateExpression:
-            "SET passwordHash = :passwordHash, sessionsRevokedAt = :now, emailVerified = :true REMOVE resetTokenHash",
-          ConditionExpression: "attribute_exists(pk) AND resetTokenHash = :hash",
-          ExpressionAttributeValues: { ":passwordHash": reset.passwordHash, ":now": now, ":true": true, ":hash": reset.hash },
-        },
-      },
-      { Delete: { TableName: users, Key: signinKey(reset.lockoutKey) } },
-      auditEventPut(event),
-    ]);
-    return true;
-  } catch (error) {
-    if (wasRaced(error)) return false;
-    throw error;
-  }
+/** The item that removes a token whatever its state (replaced, or its user deleted). */
+export function oneTimeTokenDelete(hash: string): Delete {
+  return { Delete: { TableName: users, Key: tokenKey(hash) } };
 }
 
-/** Uses a verification token: marks the email verified and records `event`. False when no longer good. */
-export async function consumeVerifyToken(verify: { hash: string; userId: string }, event: AuditEvent, now: number): Promise<boolean> {
+/**
+ * Spends a token in one transaction with `together` (the user's update first,
+ * conditioned on still holding it). False when the token was no longer good
+ * (used, replaced, expired): the token's or the user's condition failed.
+ */
+export async function spendOneTimeToken(consume: Delete, ...together: Parameters<typeof transactWrite>[0]): Promise<boolean> {
   try {
-    await transactWrite([
-      consumeToken("verify", verify.hash, now),
-      {
-        Update: {
-          TableName: users,
-          Key: userKey(verify.userId),
-          UpdateExpression: "SET emailVerified = :true REMOVE verifyTokenHash",
-          ConditionExpression: "attribute_exists(pk) AND verifyTokenHash = :hash",
-          ExpressionAttributeValues: { ":true": true, ":hash": verify.hash },
-        },
-      },
-      auditEventPut(event),
-    ]);
+    await transactWrite([consume, ...together]);
     return true;
   } catch (error) {
-    if (wasRaced(error)) return false;
+    if (isTransactionCanceled(error) && (conditionFailedAt(error, 0) || conditionFailedAt(error, 1))) return false;
     throw error;
   }
 }

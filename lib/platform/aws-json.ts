@@ -9,7 +9,7 @@ import aws4 from "aws4";
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ServiceUnavailableError } from "../http/errors.js";
+import { ServiceUnavailableError } from "./errors.js";
 
 export interface AwsJsonCall {
   service: "dynamodb" | "ssm";

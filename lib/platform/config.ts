@@ -21,6 +21,28 @@ function nonNegativeInt(name: string, fallback: number, max: number): number {
   return value;
 }
 
+const DEFAULT_ROLE_PERMISSIONS = {
+  moderator: ["read:moderator-messages"],
+  admin: ["read:moderator-messages", "read:admin-messages"],
+};
+
+/** ROLE_PERMISSIONS: JSON, role -> permission strings. Malformed, the function refuses to start. */
+function rolePermissions(): Readonly<Record<string, readonly string[]>> {
+  const raw = env.ROLE_PERMISSIONS;
+  if (raw === undefined || raw.trim() === "") return DEFAULT_ROLE_PERMISSIONS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error("ROLE_PERMISSIONS must be JSON: an object of role -> array of permission strings");
+  }
+  const valid =
+    typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) &&
+    Object.values(parsed).every((list) => Array.isArray(list) && list.every((item) => typeof item === "string" && item !== ""));
+  if (!valid) throw new Error("ROLE_PERMISSIONS must be an object of role -> array of permission strings");
+  return parsed as Record<string, string[]>;
+}
+
 export const config = Object.freeze({
   usersTable: env.USERS_TABLE ?? "auth-users",
   sessionsTable: env.SESSIONS_TABLE ?? "auth-sessions",
@@ -32,6 +54,10 @@ export const config = Object.freeze({
   issuer: (env.ISSUER_URL || "http://localhost:3000").replace(/\/+$/, ""),
   audience: env.JWT_AUDIENCE || "lambda-auth-api",
   accessTokenTtlSeconds: positiveInt("ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
+  /** The `client_id` of tokens issued by the JSON routes (/auth/signin, ...): the built-in first-party client. */
+  firstPartyClientId: env.FIRST_PARTY_CLIENT_ID || "first-party",
+  /** Which permissions each role grants; access tokens carry the union for the user's roles (`permissions`). */
+  rolePermissions: rolePermissions(),
   refreshTokenTtlSeconds: positiveInt("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 60 * 60),
   /** How long a container keeps a key set before re-reading it (how soon it learns of a rotation). */
   keySetReloadSeconds: positiveInt("KEY_SET_RELOAD_SECONDS", 300),

@@ -1,7 +1,9 @@
+/** The DynamoDB client of every function but the authorizer, and how its faults read (503 or a bug). */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { setTimeout as sleep } from "node:timers/promises";
 import { config } from "./config.js";
-import { ServiceUnavailableError } from "../http/errors.js";
+import { ServiceUnavailableError } from "./errors.js";
 import { localEndpoint } from "./local-endpoint.js";
 
 /**
@@ -67,4 +69,42 @@ export function isTransactionCanceled(error: unknown): boolean {
 
 export function isConditionFailed(error: unknown): boolean {
   return error instanceof Error && error.name === "ConditionalCheckFailedException";
+}
+
+/** One strongly consistent keyed read; undefined when there is no such item. */
+export async function getItem(table: string, key: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await guarded(() => documentClient.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })));
+  return Item;
+}
+
+/** BatchGetItem's limit per call. */
+const BATCH_GET_MAX_KEYS = 100;
+
+/**
+ * Reads many items of one table, `attributes` only, in calls of at most 100
+ * keys, retrying the keys DynamoDB leaves unprocessed; strongly consistent
+ * unless `consistent: false`. Items that do not exist are left out; the order is not kept.
+ */
+export async function batchGet(
+  table: string,
+  keys: readonly Record<string, unknown>[],
+  attributes: readonly string[],
+  options: { consistent?: boolean } = {},
+): Promise<Record<string, unknown>[]> {
+  const found: Record<string, unknown>[] = [];
+  const names = Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name]));
+  for (let start = 0; start < keys.length; start += BATCH_GET_MAX_KEYS) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_MAX_KEYS);
+    for (let attempt = 1; pending && pending.length > 0; attempt++) {
+      if (attempt > 1) {
+        if (attempt > 6) throw new ServiceUnavailableError();
+        await sleep(10 + Math.random() * 40 * attempt);
+      }
+      const request = { Keys: pending, ConsistentRead: options.consistent ?? true, ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names };
+      const page: BatchGetCommandOutput = await guarded(() => documentClient.send(new BatchGetCommand({ RequestItems: { [table]: request } })));
+      found.push(...(page.Responses?.[table] ?? []));
+      pending = page.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
+  return found;
 }

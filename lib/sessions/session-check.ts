@@ -7,13 +7,13 @@
  *
  * Both reads project only the few attributes below; the authorizer's role
  * allows exactly these (serverless.yml, `dynamodb:Attributes`), so it can
- * never read a password hash. It lives apart from store.ts so that the
+ * never read a password hash. It lives apart from the stores so that the
  * authorizer's bundle carries no SDK client (see aws-json.ts); the items it
- * reads are the ones store.ts writes.
+ * reads are the ones session-store.ts and users/user-store.ts write.
  */
 import { awsJson } from "../platform/aws-json.js";
 import { config } from "../platform/config.js";
-import { ServiceUnavailableError } from "../http/errors.js";
+import { ServiceUnavailableError } from "../platform/errors.js";
 import { SESSION_CHECK_ATTRIBUTES } from "./session-check-attributes.js";
 import { isSessionOpen, sessionPk } from "./session-item.js";
 

@@ -1,5 +1,5 @@
 /**
- * The session item as store.ts (which writes it through the SDK) and
+ * The session item as session-store.ts (which writes it through the SDK) and
  * session-check.ts (the authorizer's SDK-less read) both see it: its partition
  * key, and when it is open. The two must agree.
  */

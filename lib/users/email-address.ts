@@ -49,3 +49,13 @@ export function canonicalEmail(raw: string): EmailCheck {
   if (email.length > EMAIL_MAX_LENGTH) return { problem: `must be at most ${EMAIL_MAX_LENGTH} characters` };
   return { email };
 }
+
+/**
+ * The canonical form of an email, used everywhere one is
+ * stored or looked up. An address that has none (invalid) is returned
+ * NFKC-normalized, trimmed and lower-cased: it matches no account.
+ */
+export function normalizeEmail(email: string): string {
+  const checked = canonicalEmail(email);
+  return "email" in checked ? checked.email : email.normalize("NFKC").trim().toLowerCase();
+}

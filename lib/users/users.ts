@@ -1,7 +1,8 @@
-import { canonicalEmail } from "./email-address.js";
-import type { UserRecord } from "./user-store.js";
+/** Users as clients see them: the contract's User. */
+import { NotFoundError } from "../platform/errors.js";
+import { getUser, type UserRecord } from "./user-store.js";
 
-/** The contract's User: what a client may see of a user, never the hash. */
+/** The contract's User: what a client may see of a user, never a hash. */
 export interface User {
   id: string;
   email: string;
@@ -13,6 +14,10 @@ export interface User {
   /** Present (true) only while the account is disabled. */
   disabled?: boolean;
   createdAt: string;
+  /** Whether the user has a second factor (none exists yet: always false). */
+  mfaEnabled: boolean;
+  /** Whether the user can sign in with a password; one without sets it through the reset email. */
+  hasPassword: boolean;
 }
 
 export function toUser(record: UserRecord): User {
@@ -25,15 +30,14 @@ export function toUser(record: UserRecord): User {
     roles: record.roles,
     ...(record.disabled === true && { disabled: true }),
     createdAt: record.createdAt,
+    mfaEnabled: false,
+    hasPassword: record.passwordless !== true,
   };
 }
 
-/**
- * The canonical form of an email (email-address.ts), used everywhere one is
- * stored or looked up. An address that has none (invalid) is returned
- * NFKC-normalized, trimmed and lower-cased: it matches no account.
- */
-export function normalizeEmail(email: string): string {
-  const checked = canonicalEmail(email);
-  return "email" in checked ? checked.email : email.normalize("NFKC").trim().toLowerCase();
+/** The user with this id, or 404. */
+export async function userById(userId: string): Promise<User> {
+  const user = await getUser(userId);
+  if (!user) throw new NotFoundError("User not found");
+  return toUser(user);
 }

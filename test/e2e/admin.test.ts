@@ -55,10 +55,13 @@ const del = (path: string, token: string, body?: unknown) => api.request("DELETE
 const patch = (path: string, token: string, body: unknown) => api.request("PATCH", path, body, { token });
 const signin = (email: string, password = PASSWORD) => api.post("/auth/signin", { email, password }, { headers: { "user-agent": USER_AGENT } });
 
-function expectCleanError(reply: Reply, status: number) {
+/** An error the contract describes: JSON, a message, a stable snake_case `code` (the one given), nothing internal. */
+function expectCleanError(reply: Reply, status: number, code?: string) {
   expect(reply.status, reply.text).toBe(status);
   expect(reply.headers.get("content-type")).toMatch(/application\/json/);
   expect(typeof reply.body?.message).toBe("string");
+  expect(reply.body?.code, reply.text).toMatch(/^[a-z]+(?:_[a-z]+)*$/);
+  if (code !== undefined) expect(reply.body.code, reply.text).toBe(code);
   expect(reply.text).not.toMatch(/Exception|Error:|\bat \S+:\d+|node_modules|\.ts\b|\.mjs\b|DynamoDB|ConditionalCheck|stack/i);
 }
 
@@ -84,7 +87,7 @@ describe("who may call the admin routes", () => {
       for (const [route, call] of adminCalls(target.user.id)) {
         const reply = await call(caller.accessToken);
         expect(reply.status, `${route} as ${caller === user ? "user" : "moderator"}`).toBe(403);
-        expectCleanError(reply, 403);
+        expectCleanError(reply, 403, "forbidden");
       }
     }
     // The target is untouched: still enabled, still signed in, still a user.
@@ -107,10 +110,10 @@ describe("bad input", () => {
     const lists = ["/users", "/users/me/events", `/users/${admin.user.id}/events`];
     for (const list of lists) {
       for (const limit of ["0", "101", "x", "1.5", "-1", "", "1e1"]) {
-        expectCleanError(await api.get(`${list}?limit=${limit}`, { token: admin.accessToken }), 400);
+        expectCleanError(await api.get(`${list}?limit=${limit}`, { token: admin.accessToken }), 400, "invalid_request");
       }
       for (const cursor of ["abc", "a.b", "x".repeat(2000), "eyJwayI6IlVTRVIjMSJ9." + "A".repeat(43)]) {
-        expectCleanError(await api.get(`${list}?cursor=${encodeURIComponent(cursor)}`, { token: admin.accessToken }), 400);
+        expectCleanError(await api.get(`${list}?cursor=${encodeURIComponent(cursor)}`, { token: admin.accessToken }), 400, "invalid_request");
       }
     }
     // A real cursor, altered by one character of its key or its signature, or used on another list.
@@ -123,13 +126,13 @@ describe("bad input", () => {
     const otherKey = Buffer.from(JSON.stringify({ ...key, listSk: "0000" })).toString("base64url");
     const flip = (text: string, at: number) => text.slice(0, at) + (text[at] === "A" ? "B" : "A") + text.slice(at + 1);
     for (const altered of [`${otherKey}.${signature}`, `${payload}.${flip(signature, 5)}`, `${flip(payload, 3)}.${signature}`]) {
-      expectCleanError(await api.get(`/users?cursor=${encodeURIComponent(altered)}`, { token: admin.accessToken }), 400);
+      expectCleanError(await api.get(`/users?cursor=${encodeURIComponent(altered)}`, { token: admin.accessToken }), 400, "invalid_request");
     }
-    expectCleanError(await api.get(`/users/me/events?cursor=${encodeURIComponent(cursor)}`, { token: admin.accessToken }), 400);
-    expectCleanError(await api.get(`/users?email=${encodeURIComponent("a@b.c")}&cursor=${encodeURIComponent(cursor)}`, { token: admin.accessToken }), 400);
+    expectCleanError(await api.get(`/users/me/events?cursor=${encodeURIComponent(cursor)}`, { token: admin.accessToken }), 400, "invalid_request");
+    expectCleanError(await api.get(`/users?email=${encodeURIComponent("a@b.c")}&cursor=${encodeURIComponent(cursor)}`, { token: admin.accessToken }), 400, "invalid_request");
     expect((await api.get(`/users?cursor=${encodeURIComponent(cursor)}`, { token: admin.accessToken })).status).toBe(200);
     for (const email of ["", "not-an-email", "x".repeat(300) + "@example.com"]) {
-      expectCleanError(await api.get(`/users?email=${encodeURIComponent(email)}`, { token: admin.accessToken }), 400);
+      expectCleanError(await api.get(`/users?email=${encodeURIComponent(email)}`, { token: admin.accessToken }), 400, "invalid_request");
     }
   });
 
@@ -138,18 +141,18 @@ describe("bad input", () => {
     for (const id of ["not-a-uuid", "123", `${UNKNOWN_ID}x`, UNKNOWN_ID.slice(0, -1)]) {
       for (const [route, call] of adminCalls(encodeURIComponent(id))) {
         if (route.startsWith("GET /users?") || route === "GET /users") continue;
-        expectCleanError(await call(admin.accessToken), 404);
+        expectCleanError(await call(admin.accessToken), 404, "not_found");
       }
     }
     for (const body of [{}, { disabled: "true" }, { disabled: 1 }, { disabled: null }, [], "x"]) {
-      expectCleanError(await patch(`/users/${UNKNOWN_ID}`, admin.accessToken, body), 400);
+      expectCleanError(await patch(`/users/${UNKNOWN_ID}`, admin.accessToken, body), 400, "invalid_request");
     }
     for (const [route, call] of adminCalls(UNKNOWN_ID)) {
       if (route.startsWith("GET /users?") || route === "GET /users") continue;
-      expectCleanError(await call(admin.accessToken), 404);
+      expectCleanError(await call(admin.accessToken), 404, "not_found");
     }
     for (const body of [{}, { currentPassword: 42 }, { currentPassword: "" }]) {
-      expectCleanError(await del("/users/me", admin.accessToken, body), 400);
+      expectCleanError(await del("/users/me", admin.accessToken, body), 400, "invalid_request");
     }
   });
 });
@@ -195,7 +198,7 @@ describe("deleting an account", () => {
     const username = uniqueUsername();
     const account = await signupUser({ username });
     const other = await signin(account.email);
-    expectCleanError(await del("/users/me", account.accessToken, { currentPassword: "wrong password!" }), 401);
+    expectCleanError(await del("/users/me", account.accessToken, { currentPassword: "wrong password!" }), 401, "wrong_password");
     expect((await del("/users/me", account.accessToken, { currentPassword: PASSWORD })).status).toBe(204);
 
     // Every session ended at once: access tokens and refresh tokens of both sessions.
@@ -230,8 +233,8 @@ describe("deleting an account", () => {
     expect((await del(`/users/${target.user.id}`, admin.accessToken)).status).toBe(204);
     expect((await api.get("/users/me", { token: target.accessToken })).status).toBe(401);
     expect((await api.post("/auth/refresh", { refreshToken: target.refreshToken })).status).toBe(401);
-    expectCleanError(await api.get(`/users/${target.user.id}`, { token: admin.accessToken }), 404);
-    expectCleanError(await del(`/users/${target.user.id}`, admin.accessToken), 404);
+    expectCleanError(await api.get(`/users/${target.user.id}`, { token: admin.accessToken }), 404, "not_found");
+    expectCleanError(await del(`/users/${target.user.id}`, admin.accessToken), 404, "not_found");
     expect((await api.get(`/users?email=${encodeURIComponent(target.email)}`, { token: admin.accessToken })).body).toEqual({ users: [] });
     const again = await api.post("/auth/signup", { email: target.email, username, password: PASSWORD });
     expect(again.status, again.text).toBe(201);
@@ -252,8 +255,8 @@ describe("disabling and enabling", () => {
 
     expect((await api.get("/users/me", { token: target.accessToken })).status).toBe(401);
     expect((await api.post("/auth/refresh", { refreshToken: target.refreshToken })).status).toBe(401);
-    expectCleanError(await signin(target.email), 403);
-    expectCleanError(await signin(target.email, "wrong password!"), 401);
+    expectCleanError(await signin(target.email), 403, "account_disabled");
+    expectCleanError(await signin(target.email, "wrong password!"), 401, "invalid_credentials");
     expect((await api.get(`/users/${target.user.id}`, { token: admin.accessToken })).body.user.disabled).toBe(true);
 
     const enabled = await patch(`/users/${target.user.id}`, admin.accessToken, { disabled: false });
@@ -276,8 +279,8 @@ describe("role changes", () => {
 
     const demoted = await api.put(`/users/${other.user.id}/roles`, { roles: ["user"] }, { token: admin.accessToken });
     expect(demoted.status).toBe(200);
-    expectCleanError(await api.get("/messages/admin", { token: other.accessToken }), 403);
-    expectCleanError(await api.get("/users", { token: other.accessToken }), 403);
+    expectCleanError(await api.get("/messages/admin", { token: other.accessToken }), 403, "forbidden");
+    expectCleanError(await api.get("/users", { token: other.accessToken }), 403, "forbidden");
     expect((await api.get("/messages/protected", { token: other.accessToken })).status).toBe(200);
 
     await api.put(`/users/${other.user.id}/roles`, { roles: ["user", "moderator"] }, { token: admin.accessToken });
@@ -286,10 +289,10 @@ describe("role changes", () => {
 
   it("keeps an admin from removing their own admin role, disabling or deleting themselves (409)", async () => {
     const admin = await signupAdmin();
-    expectCleanError(await api.put(`/users/${admin.user.id}/roles`, { roles: ["user"] }, { token: admin.accessToken }), 409);
-    expectCleanError(await patch(`/users/${admin.user.id}`, admin.accessToken, { disabled: true }), 409);
-    expectCleanError(await del(`/users/${admin.user.id}`, admin.accessToken), 409);
-    expectCleanError(await del("/users/me", admin.accessToken, { currentPassword: PASSWORD }), 409);
+    expectCleanError(await api.put(`/users/${admin.user.id}/roles`, { roles: ["user"] }, { token: admin.accessToken }), 409, "self_protection");
+    expectCleanError(await patch(`/users/${admin.user.id}`, admin.accessToken, { disabled: true }), 409, "self_protection");
+    expectCleanError(await del(`/users/${admin.user.id}`, admin.accessToken), 409, "self_protection");
+    expectCleanError(await del("/users/me", admin.accessToken, { currentPassword: PASSWORD }), 409, "self_protection");
     // Still an enabled admin, and may change their other roles.
     const kept = await api.put(`/users/${admin.user.id}/roles`, { roles: ["admin", "moderator"] }, { token: admin.accessToken });
     expect(kept.status).toBe(200);
@@ -316,12 +319,12 @@ describe("audit events", () => {
     expect(mine.status, mine.text).toBe(200);
     expect(mine.body.events.map((e: { type: string }) => e.type)).toEqual(["signin", "signin_failed", "signin_failed", "signup"]);
     const [signinEvent, failed, , signupEvent] = mine.body.events;
-    expect(signinEvent).toMatchObject({ sessionId: jwtPayload(ok.body.accessToken).sid, userAgent: USER_AGENT });
+    expect(signinEvent).toMatchObject({ sessionId: jwtPayload(ok.body.accessToken).sid, method: "password", userAgent: USER_AGENT });
     expect(signupEvent).toMatchObject({ sessionId: jwtPayload(account.accessToken).sid, userAgent: USER_AGENT });
     expect(failed.sessionId).toBeUndefined();
     expect(typeof signinEvent.ipAddress).toBe("string");
     for (const event of mine.body.events) {
-      expect(Object.keys(event).every((k) => ["type", "at", "sessionId", "ipAddress", "userAgent"].includes(k))).toBe(true);
+      expect(Object.keys(event).every((k) => ["type", "at", "sessionId", "method", "ipAddress", "userAgent"].includes(k))).toBe(true);
       expect(new Date(event.at).toISOString()).toBe(event.at);
     }
     const times = mine.body.events.map((e: { at: string }) => e.at);
@@ -342,8 +345,8 @@ describe("audit events", () => {
     expect(second.status).toBe(200);
     expect([...first.body.events, ...second.body.events]).toEqual(mine.body.events);
     expect(second.body.nextCursor).toBeUndefined();
-    expectCleanError(await api.get(`/users/${admin.user.id}/events?cursor=${encodeURIComponent(first.body.nextCursor)}`, { token: admin.accessToken }), 400);
-    expectCleanError(await api.get(`/users/me/events?cursor=${encodeURIComponent(first.body.nextCursor)}`, { token: admin.accessToken }), 400);
+    expectCleanError(await api.get(`/users/${admin.user.id}/events?cursor=${encodeURIComponent(first.body.nextCursor)}`, { token: admin.accessToken }), 400, "invalid_request");
+    expectCleanError(await api.get(`/users/me/events?cursor=${encodeURIComponent(first.body.nextCursor)}`, { token: admin.accessToken }), 400, "invalid_request");
     // The owner's own list is the same list: the cursor carries on there.
     const own = await api.get(`/users/me/events?limit=3&cursor=${encodeURIComponent(first.body.nextCursor)}`, { token: account.accessToken });
     expect(own.body.events).toEqual(second.body.events);

@@ -38,10 +38,13 @@ function grantRole(email: string, role: string) {
   });
 }
 
-function expectCleanError(reply: Reply, status: number) {
-  expect(reply.status).toBe(status);
+/** An error the contract describes: JSON, a message, a stable snake_case `code` (the one given), nothing internal. */
+function expectCleanError(reply: Reply, status: number, code?: string) {
+  expect(reply.status, reply.text).toBe(status);
   expect(reply.headers.get("content-type")).toMatch(/application\/json/);
   expect(typeof reply.body?.message).toBe("string");
+  expect(reply.body?.code, reply.text).toMatch(/^[a-z]+(?:_[a-z]+)*$/);
+  if (code !== undefined) expect(reply.body.code, reply.text).toBe(code);
   expect(reply.text).not.toMatch(/Exception|Error:|\bat \S+:\d+|node_modules|\.ts\b|\.mjs\b|DynamoDB|ConditionalCheck|stack/i);
 }
 
@@ -61,24 +64,27 @@ describe("signup", () => {
     expect(user.email).toMatch(/^mixed-[0-9a-f]{8}@example\.com$/);
     expect(typeof user.id).toBe("string");
     expect(new Date(user.createdAt).toISOString()).toBe(user.createdAt);
-    expect(Object.keys(user).sort()).toEqual(["createdAt", "email", "emailVerified", "id", "name", "roles", "username"]);
+    expect(Object.keys(user).sort()).toEqual(["createdAt", "email", "emailVerified", "hasPassword", "id", "mfaEnabled", "name", "roles", "username"]);
+    expect(user).toMatchObject({ hasPassword: true, mfaEnabled: false });
     expect(tokenType).toBe("Bearer");
     expect(expiresIn).toBe(900);
     expect(Buffer.from(refreshToken, "base64url").length).toBeGreaterThanOrEqual(32);
-    expect(reply.text).not.toMatch(/password|\$2[aby]\$/i);
+    // `hasPassword` says whether there is one; nothing else may even name a password.
+    expect(reply.text.replace(/"hasPassword":(?:true|false)/g, "")).not.toMatch(/password|\$2[aby]\$/i);
 
     expect(jwtHeader(accessToken)).toEqual({ alg: "RS256", typ: "at+jwt", kid: expect.any(String) });
     const claims = jwtPayload(accessToken);
     expect(claims).toMatchObject({ sub: user.id, roles: ["user"] });
     for (const claim of ["sid", "iss", "aud", "iat", "exp", "jti"]) expect(claims[claim]).toBeDefined();
+    expect(claims).toMatchObject({ amr: ["pwd"], permissions: [], client_id: "first-party" });
     secrets.push(accessToken, refreshToken);
   });
 
   it("answers 409 for an email already taken in any case or spacing, and for a taken username in any case", async () => {
     const username = uniqueUsername();
     const { email } = await signupUser({ username });
-    expectCleanError(await api.post("/auth/signup", { email: ` ${email.toUpperCase()}`, password: PASSWORD }), 409);
-    expectCleanError(await api.post("/auth/signup", { email: uniqueEmail(), password: PASSWORD, username: username.toUpperCase() }), 409);
+    expectCleanError(await api.post("/auth/signup", { email: ` ${email.toUpperCase()}`, password: PASSWORD }), 409, "email_taken");
+    expectCleanError(await api.post("/auth/signup", { email: uniqueEmail(), password: PASSWORD, username: username.toUpperCase() }), 409, "username_taken");
   });
 
   it("gives exactly one 201 and otherwise 409 for 20 parallel signups with one email", async () => {
@@ -113,18 +119,18 @@ describe("signup", () => {
         raw: JSON.stringify(makeBody(email)),
         headers: { "content-type": "application/json" },
       });
-      expectCleanError(reply, 400);
+      expectCleanError(reply, 400, "invalid_request");
       expect((await api.post("/auth/signup", { email, password: PASSWORD })).status).toBe(201);
     });
   }
 
   it("answers 400 for a body that is not valid JSON", async () => {
-    expectCleanError(await api.request("POST", "/auth/signup", undefined, { raw: "{email:", headers: { "content-type": "application/json" } }), 400);
+    expectCleanError(await api.request("POST", "/auth/signup", undefined, { raw: "{email:", headers: { "content-type": "application/json" } }), 400, "invalid_json");
   });
 
   it("answers 415 for a body not declared as JSON", async () => {
     const body = JSON.stringify({ email: uniqueEmail(), password: PASSWORD });
-    expectCleanError(await api.request("POST", "/auth/signup", undefined, { raw: body, headers: { "content-type": "text/plain" } }), 415);
+    expectCleanError(await api.request("POST", "/auth/signup", undefined, { raw: body, headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
   });
 
   it("answers 415 for a body sent without any Content-Type", async () => {
@@ -133,14 +139,14 @@ describe("signup", () => {
       raw: JSON.stringify({ email, password: PASSWORD }),
       headers: { "content-type": "" },
     });
-    expectCleanError(reply, 415);
+    expectCleanError(reply, 415, "unsupported_media_type");
     expect((await api.post("/auth/signup", { email, password: PASSWORD })).status).toBe(201);
   });
 
   it("answers 413 for a body over 16 KiB", async () => {
     const reply = await api.post("/auth/signup", { email: uniqueEmail(), password: PASSWORD, name: "x".repeat(17 * 1024) });
     expect([413, 400]).toContain(reply.status);
-    expectCleanError(reply, reply.status);
+    expectCleanError(reply, reply.status, reply.status === 413 ? "payload_too_large" : "invalid_request");
   });
 });
 
@@ -173,8 +179,8 @@ describe("signin", () => {
       wrongReply = await api.post("/auth/signin", { email, password: `Wrong password ${round}` });
       wrong.push(performance.now() - started);
     }
-    expectCleanError(unknownReply!, 401);
-    expectCleanError(wrongReply!, 401);
+    expectCleanError(unknownReply!, 401, "invalid_credentials");
+    expectCleanError(wrongReply!, 401, "invalid_credentials");
     expect(unknownReply!.body).toEqual(wrongReply!.body);
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     // Without the dummy comparison an unknown email would answer several times faster than a wrong password.
@@ -182,8 +188,8 @@ describe("signin", () => {
   });
 
   it("answers 400 for a signin body without credentials", async () => {
-    expectCleanError(await api.post("/auth/signin", { password: PASSWORD }), 400);
-    expectCleanError(await api.post("/auth/signin", { email: "a@b.co", password: 12 }), 400);
+    expectCleanError(await api.post("/auth/signin", { password: PASSWORD }), 400, "invalid_request");
+    expectCleanError(await api.post("/auth/signin", { email: "a@b.co", password: 12 }), 400, "invalid_request");
   });
 });
 
@@ -243,7 +249,7 @@ describe("roles", () => {
         const reply = await api.get(`/messages/${name}`, { token });
         expect(reply.status, name).toBe(status);
         if (status === 200) expect(reply.body).toEqual({ text: `This is a${name === "admin" ? "n" : ""} ${name} message.` });
-        else expectCleanError(reply, status);
+        else expectCleanError(reply, status, status === 401 ? "unauthorized" : "forbidden");
       }
     };
     expect((await api.get("/messages/public")).body).toEqual({ text: "This is a public message." });
@@ -266,10 +272,10 @@ describe("roles", () => {
     const adminToken = (await api.post("/auth/signin", { email: admin.email, password: PASSWORD })).body.accessToken;
     const target = await signupUser();
 
-    expectCleanError(await api.put(`/users/${admin.user.id}/roles`, { roles: ["admin"] }, { token: target.accessToken }), 403);
-    expectCleanError(await api.put(`/users/${target.user.id}/roles`, { roles: ["root"] }, { token: adminToken }), 400);
-    expectCleanError(await api.put(`/users/${target.user.id}/roles`, { roles: "admin" }, { token: adminToken }), 400);
-    expectCleanError(await api.put("/users/00000000-0000-4000-8000-000000000000/roles", { roles: ["user"] }, { token: adminToken }), 404);
+    expectCleanError(await api.put(`/users/${admin.user.id}/roles`, { roles: ["admin"] }, { token: target.accessToken }), 403, "forbidden");
+    expectCleanError(await api.put(`/users/${target.user.id}/roles`, { roles: ["root"] }, { token: adminToken }), 400, "invalid_request");
+    expectCleanError(await api.put(`/users/${target.user.id}/roles`, { roles: "admin" }, { token: adminToken }), 400, "invalid_request");
+    expectCleanError(await api.put("/users/00000000-0000-4000-8000-000000000000/roles", { roles: ["user"] }, { token: adminToken }), 404, "not_found");
 
     const reply = await api.put(`/users/${target.user.id}/roles`, { roles: ["user", "moderator"] }, { token: adminToken });
     expect(reply.status).toBe(200);

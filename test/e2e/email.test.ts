@@ -62,7 +62,7 @@ describe("email verification", () => {
 
     const again = await api.post("/auth/email/verify", { token });
     expect(again.status).toBe(400);
-    expect(again.body.message).toBe(INVALID_TOKEN);
+    expect(again.body).toMatchObject({ message: INVALID_TOKEN, code: "invalid_token" });
   });
 
   it("resend needs a bearer, sends a new link that replaces the old one, and is limited per address", async () => {
@@ -93,7 +93,7 @@ describe("email verification", () => {
     for (const bad of [alter(token), randomBytes(32).toString("base64url"), "not-a-token", token + "x"]) {
       const reply = await api.post("/auth/email/verify", { token: bad });
       expect(reply.status, bad).toBe(400);
-      expect(reply.body.message).toBe(INVALID_TOKEN);
+      expect(reply.body).toMatchObject({ message: INVALID_TOKEN, code: "invalid_token" });
     }
     expect((await api.post("/auth/email/verify", {})).status).toBe(400);
   });
@@ -167,7 +167,7 @@ describe("password reset", () => {
 
     const reused = await api.post("/auth/password/reset", { token, newPassword: "yet another passphrase here" });
     expect(reused.status).toBe(400);
-    expect(reused.body.message).toBe(INVALID_TOKEN);
+    expect(reused.body).toMatchObject({ message: INVALID_TOKEN, code: "invalid_token" });
   });
 
   it("gives one 204 and one 400 to two concurrent resets with one token", async () => {
@@ -179,7 +179,7 @@ describe("password reset", () => {
       api.post("/auth/password/reset", { token, newPassword: "the other concurrent passphrase" }),
     ]);
     expect(replies.map((r) => r.status).sort()).toEqual([204, 400]);
-    expect(replies.find((r) => r.status === 400)!.body.message).toBe(INVALID_TOKEN);
+    expect(replies.find((r) => r.status === 400)!.body).toMatchObject({ message: INVALID_TOKEN, code: "invalid_token" });
   });
 
   it("rejects altered, random and malformed tokens with the same 400, and keeps the real one usable", async () => {
@@ -189,7 +189,7 @@ describe("password reset", () => {
     for (const bad of [alter(token), randomBytes(32).toString("base64url"), "x", token.toUpperCase()]) {
       const reply = await api.post("/auth/password/reset", { token: bad, newPassword: NEW_PASSWORD });
       expect(reply.status, bad).toBe(400);
-      expect(reply.body.message).toBe(INVALID_TOKEN);
+      expect(reply.body).toMatchObject({ message: INVALID_TOKEN, code: "invalid_token" });
     }
     // A new password that breaks the policy is refused without spending the token.
     const weak = await api.post("/auth/password/reset", { token, newPassword: "password" });
@@ -225,7 +225,7 @@ describe("password reset", () => {
     await sleep((RESET_TTL_SECONDS + 1.5) * 1000);
     const stale = await api.post("/auth/password/reset", { token, newPassword: NEW_PASSWORD });
     expect(stale.status).toBe(400);
-    expect(stale.body.message).toBe(INVALID_TOKEN);
+    expect(stale.body).toMatchObject({ message: INVALID_TOKEN, code: "invalid_token" });
     expect((await api.post("/auth/signin", { email, password: PASSWORD })).status).toBe(200);
   }, 60_000);
 });

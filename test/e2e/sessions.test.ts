@@ -41,8 +41,18 @@ async function signin(email: string, password = PASSWORD): Promise<Session> {
   return { email, ...reply.body };
 }
 
-const meStatus = async (accessToken: string) => (await api.get("/users/me", { token: accessToken })).status;
-const refreshStatus = async (refreshToken: string) => (await api.post("/auth/refresh", { refreshToken })).status;
+/** The status of GET /users/me; a 401 must carry the code `unauthorized`. */
+const meStatus = async (accessToken: string) => {
+  const reply = await api.get("/users/me", { token: accessToken });
+  if (reply.status === 401) expect(reply.body.code).toBe("unauthorized");
+  return reply.status;
+};
+/** The status of a refresh; a 401 must carry the code `invalid_refresh_token`. */
+const refreshStatus = async (refreshToken: string) => {
+  const reply = await api.post("/auth/refresh", { refreshToken });
+  if (reply.status === 401) expect(reply.body.code).toBe("invalid_refresh_token");
+  return reply.status;
+};
 
 describe("refresh", () => {
   it("returns a new session with a new refresh token, which refreshes again", async () => {
@@ -240,7 +250,9 @@ describe("password change", () => {
     const b = await signin(a.email);
     const change = (body: unknown) => api.post("/auth/password", body, { token: a.accessToken });
 
-    expect((await change({ currentPassword: "not my password", newPassword: "a brand new passphrase" })).status).toBe(401);
+    const wrong = await change({ currentPassword: "not my password", newPassword: "a brand new passphrase" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.code).toBe("wrong_password");
     expect((await change({ currentPassword: PASSWORD, newPassword: "short" })).status).toBe(400);
     expect((await change({ currentPassword: PASSWORD, newPassword: "qwertyuiop" })).status).toBe(400);
     expect((await change({ currentPassword: PASSWORD })).status).toBe(400);
@@ -268,6 +280,7 @@ describe("lockout", () => {
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(Number(locked.headers.get("retry-after"))).toBeLessThanOrEqual(900);
     expect(typeof locked.body.message).toBe("string");
+    expect(locked.body.code).toBe("too_many_attempts");
 
     const parallel = await Promise.all(
       Array.from({ length: 8 }, () => api.post("/auth/signin", { email: victim.email, password: PASSWORD })),

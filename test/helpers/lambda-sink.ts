@@ -1,6 +1,6 @@
 // A stand-in for Lambda's asynchronous Invoke API (POST /2015-03-31/functions/<name>/invocations),
 // for tests and benchmarks that run handlers in process: it accepts each job with Lambda's
-// 202 and keeps it, so that a test can hand it to the mailer itself (lib/mailer.ts).
+// 202 and keeps it, so that a test can hand it to the mailer itself (lib/mail/mailer.ts).
 // End-to-end tests use serverless offline's real Lambda port instead.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { changePassword, signin, signup } from "../../lib/accounts/accounts.js";
-import { changeRoles } from "../../lib/admin/administration.js";
+import { changePassword } from "../../lib/accounts/password-change.js";
+import { signin } from "../../lib/accounts/signin.js";
+import { signup } from "../../lib/accounts/signup.js";
+import { changeRoles } from "../../lib/admin/user-admin.js";
+import { getSigninFailures } from "../../lib/methods/lockout/lockout-store.js";
+import { listSessionIds } from "../../lib/sessions/session-store.js";
 import { documentClient } from "../../lib/platform/dynamodb.js";
-import { ConflictError, TooManyRequestsError, UnauthorizedError } from "../../lib/http/errors.js";
+import { ConflictError, TooManyRequestsError, UnauthorizedError } from "../../lib/platform/errors.js";
 import * as store from "../../lib/users/user-store.js";
 import { grantRoles } from "../helpers/roles.js";
 import { isSessionActive } from "../helpers/session-live.js";
@@ -27,7 +31,7 @@ describe("signup", () => {
       new GetCommand({ TableName: config.usersTable, Key: { pk: `USERNAME#${username.toLowerCase()}` } }),
     );
     expect(claim.Item?.userId).toBe(session.user.id);
-    expect(await isSessionActive((await store.listSessionIds(session.user.id))[0]!)).toBe(true);
+    expect(await isSessionActive((await listSessionIds(session.user.id))[0]!)).toBe(true);
   });
 
   it("refuses a second account for the same email in any case, and for the same username in any case", async () => {
@@ -96,7 +100,7 @@ describe("signin", () => {
     await expect(signin({ email: other, password: PASSWORD }, now + 10)).resolves.toBeDefined();
     // After the lock, the right password gets in and resets the count.
     await expect(signin({ email, password: PASSWORD }, now + 61_000)).resolves.toBeDefined();
-    expect(await store.getSigninFailures(`user#${(await store.findUserByEmail(email))!.userId}`, now + 61_000)).toBeUndefined();
+    expect(await getSigninFailures(`user#${(await store.findUserByEmail(email))!.userId}`, now + 61_000)).toBeUndefined();
   });
 
   it("doubles the lock with each further failure", async () => {
@@ -138,7 +142,7 @@ describe("password change and roles", () => {
     await expect(changePassword(userId, { currentPassword: PASSWORD, newPassword: email })).rejects.toMatchObject({ statusCode: 400 });
 
     await changePassword(userId, { currentPassword: PASSWORD, newPassword: "a new long passphrase" });
-    for (const sid of await store.listSessionIds(userId)) expect(await isSessionActive(sid)).toBe(false);
+    for (const sid of await listSessionIds(userId)) expect(await isSessionActive(sid)).toBe(false);
     await expect(signin({ email, password: PASSWORD })).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(signin({ email, password: "a new long passphrase" })).resolves.toBeDefined();
   });

@@ -4,15 +4,20 @@
 // transaction as their change, and the users-list backfill.
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { deleteUserItems, type StoredUser } from "../../lib/admin/account-writes.js";
-import { signin, signup } from "../../lib/accounts/accounts.js";
-import { changeRoles, deleteUserAsAdmin, listUsers, setDisabled, type Actor } from "../../lib/admin/administration.js";
+import { deleteUserItems } from "../../lib/admin/account-deletion.js";
+import type { UserRecord as StoredUser } from "../../lib/users/user-store.js";
+import { listSessionIds } from "../../lib/sessions/session-store.js";
+import { signin } from "../../lib/accounts/signin.js";
+import { signup } from "../../lib/accounts/signup.js";
+import type { Actor } from "../../lib/admin/actor.js";
+import { changeRoles, deleteUserAsAdmin, listUsers, setDisabled } from "../../lib/admin/user-admin.js";
 import { config } from "../../lib/platform/config.js";
 import { documentClient } from "../../lib/platform/dynamodb.js";
 import { checkSession } from "../../lib/sessions/session-check.js";
 import * as store from "../../lib/users/user-store.js";
 import { grantRoles } from "../helpers/roles.js";
-import { backfillUserListKeys, queryUsers } from "../../lib/users/user-list.js";
+import { queryUsers } from "../../lib/users/user-list.js";
+import { backfillUserListKeys } from "../../lib/users/user-store.js";
 import { PASSWORD, jwtPayload, uniqueEmail, uniqueUsername } from "../helpers/fixtures.js";
 
 const item = async (table: string, pk: string) => (await documentClient.send(new GetCommand({ TableName: table, Key: { pk } }))).Item;
@@ -46,7 +51,7 @@ describe("deleting an account", () => {
     for (const pk of [`USER#${userId}`, `EMAIL#${email}`, `USERNAME#${username.toLowerCase()}`, "TOKEN#reset-hash", "TOKEN#verify-hash", `SIGNIN#user#${userId}`]) {
       expect(await item(config.usersTable, pk), pk).toBeUndefined();
     }
-    expect(await store.listSessionIds(userId)).toEqual([]);
+    expect(await listSessionIds(userId)).toEqual([]);
     expect(await checkSession(sidOf(session.accessToken), userId)).toBeUndefined();
     const [deleted] = await eventsOf(userId);
     expect(deleted).toMatchObject({ type: "account_deleted", ipAddress: "203.0.113.9" });

@@ -1,8 +1,8 @@
 import type { APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { describe, expect, it, vi } from "vitest";
 import { handler } from "../../functions/authorizer.js";
-import { signup } from "../../lib/accounts/accounts.js";
-import { endSession } from "../../lib/sessions/sessions.js";
+import { signup } from "../../lib/accounts/signup.js";
+import { endSession } from "../../lib/sessions/signout.js";
 import { freePort } from "../../scripts/local-dynamodb.mjs";
 import { PASSWORD, jwtPayload, uniqueEmail } from "../helpers/fixtures.js";
 import { attacksOn, publishedKeyOf } from "../helpers/forge.js";

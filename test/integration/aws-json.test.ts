@@ -1,4 +1,4 @@
-// The authorizer's SDK-less AWS calls (lib/aws-json.ts). DynamoDB is covered
+// The authorizer's SDK-less AWS calls (lib/platform/aws-json.ts). DynamoDB is covered
 // against DynamoDB Local elsewhere; SSM has no local engine, so these tests
 // run against a stand-in SSM endpoint on loopback that checks what arrives
 // on the wire and answers as SSM does (including its faults).
@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { AwsCallError, awsJson } from "../../lib/platform/aws-json.js";
-import { ServiceUnavailableError } from "../../lib/http/errors.js";
+import { ServiceUnavailableError } from "../../lib/platform/errors.js";
 import { rotate } from "../../lib/keys/key-set.js";
 
 interface Received {

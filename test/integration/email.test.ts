@@ -3,11 +3,13 @@
 import { randomUUID } from "node:crypto";
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
-import { changePassword, signin, signup } from "../../lib/accounts/accounts.js";
+import { changePassword } from "../../lib/accounts/password-change.js";
+import { signin } from "../../lib/accounts/signin.js";
+import { signup } from "../../lib/accounts/signup.js";
 import { config } from "../../lib/platform/config.js";
 import { documentClient } from "../../lib/platform/dynamodb.js";
 import { verifyEmail } from "../../lib/accounts/email-verification.js";
-import { BadRequestError, TooManyRequestsError, UnauthorizedError } from "../../lib/http/errors.js";
+import { BadRequestError, TooManyRequestsError, UnauthorizedError } from "../../lib/platform/errors.js";
 import type { MailJob, MailRequest } from "../../lib/mail/jobs.js";
 import { deliverMailJob } from "../../lib/mail/mailer.js";
 import { hashOneTimeToken } from "../../lib/one-time-tokens/one-time-tokens.js";

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { adminMessage, protectedMessage, publicMessage } from "../../functions/messages.js";
 import { handler as signupHandler } from "../../functions/auth/signup.js";
-import { BODY_LIMIT_BYTES, parseBody } from "../../lib/http/routes.js";
+import { BODY_LIMIT_BYTES, parseBody } from "../../lib/http/body.js";
 import { apiEvent, lambdaContext } from "../helpers/events.js";
 
 const context = lambdaContext;
@@ -73,7 +73,7 @@ describe("the handler stack", () => {
   it("answers a route without an authorizer context with 401 JSON", async () => {
     const response = await protectedMessage(event(), context);
     expect(response.statusCode).toBe(401);
-    expect(JSON.parse(response.body)).toEqual({ message: "Unauthorized" });
+    expect(JSON.parse(response.body)).toEqual({ message: "Unauthorized", code: "unauthorized" });
   });
 
   it("answers a caller without the route's role with 403 JSON", async () => {

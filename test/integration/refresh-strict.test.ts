@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { PASSWORD, jwtPayload, uniqueEmail } from "../helpers/fixtures.js";
 
 process.env.REFRESH_REUSE_GRACE_SECONDS = "0";
-const { signup } = await import("../../lib/accounts/accounts.js");
+const { signup } = await import("../../lib/accounts/signup.js");
 const { config } = await import("../../lib/platform/config.js");
-const { refreshSession } = await import("../../lib/sessions/sessions.js");
+const { refreshSession } = await import("../../lib/sessions/refresh.js");
 const { isSessionActive } = await import("../helpers/session-live.js");
 
 const sidOf = (accessToken: string) => jwtPayload(accessToken).sid as string;

@@ -5,19 +5,21 @@ import { PASSWORD, uniqueEmail } from "../helpers/fixtures.js";
 import { linkToken, mailbox } from "../helpers/mailbox.js";
 
 let lib: {
-  accounts: typeof import("../../lib/accounts/accounts.js");
+  signup: typeof import("../../lib/accounts/signup.js");
+  signin: typeof import("../../lib/accounts/signin.js");
   verification: typeof import("../../lib/accounts/email-verification.js");
   mailer: typeof import("../../lib/mail/mailer.js");
-  errors: typeof import("../../lib/http/errors.js");
+  errors: typeof import("../../lib/platform/errors.js");
 };
 
 beforeAll(async () => {
   process.env.REQUIRE_VERIFIED_EMAIL = "true";
   lib = {
-    accounts: await import("../../lib/accounts/accounts.js"),
+    signup: await import("../../lib/accounts/signup.js"),
+    signin: await import("../../lib/accounts/signin.js"),
     verification: await import("../../lib/accounts/email-verification.js"),
     mailer: await import("../../lib/mail/mailer.js"),
-    errors: await import("../../lib/http/errors.js"),
+    errors: await import("../../lib/platform/errors.js"),
   };
 });
 
@@ -26,18 +28,19 @@ const rejectionOf = (promise: Promise<unknown>) => promise.then(() => undefined,
 describe("with REQUIRE_VERIFIED_EMAIL=true", () => {
   it("signup answers the user alone; signin answers 403 after the right password (401 for a wrong one) until the email is verified", async () => {
     const email = uniqueEmail();
-    const answer = await lib.accounts.signupAnswer({ email, password: PASSWORD });
+    const answer = await lib.signup.signupAnswer({ email, password: PASSWORD });
     expect(Object.keys(answer)).toEqual(["user"]);
     expect(answer.user.emailVerified).toBe(false);
 
-    expect(await rejectionOf(lib.accounts.signin({ email, password: "wrong password!" }))).toBeInstanceOf(lib.errors.UnauthorizedError);
-    const forbidden = await rejectionOf(lib.accounts.signin({ email, password: PASSWORD }));
+    expect(await rejectionOf(lib.signin.signin({ email, password: "wrong password!" }))).toBeInstanceOf(lib.errors.UnauthorizedError);
+    const forbidden = await rejectionOf(lib.signin.signin({ email, password: PASSWORD }));
     expect(forbidden).toBeInstanceOf(lib.errors.ForbiddenError);
+    expect(forbidden).toMatchObject({ code: "email_not_verified" });
 
     await lib.mailer.deliverMailJob({ type: "verification-requested", userId: answer.user.id, limited: false, jobId: randomUUID(), at: Date.now() });
     const [sent] = await mailbox(inject("mailUrl")).waitFor(email, /Confirm your email/, 1, 5000);
     await lib.verification.verifyEmail(linkToken(sent!, "http://localhost:4040", "verify-email"));
-    const session = await lib.accounts.signin({ email, password: PASSWORD });
+    const session = await lib.signin.signin({ email, password: PASSWORD });
     expect(session.user.emailVerified).toBe(true);
   });
 });

@@ -1,19 +1,17 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { signin, signup } from "../../lib/accounts/accounts.js";
+import { signin } from "../../lib/accounts/signin.js";
+import { signup } from "../../lib/accounts/signup.js";
 import { config } from "../../lib/platform/config.js";
 import { documentClient } from "../../lib/platform/dynamodb.js";
-import { NotFoundError, UnauthorizedError } from "../../lib/http/errors.js";
-import {
-  endAllSessions,
-  endSession,
-  endSessionByRefreshToken,
-  listSessions,
-  newSession,
-  refreshSession,
-  revokeOwnSession,
-} from "../../lib/sessions/sessions.js";
-import * as store from "../../lib/users/user-store.js";
+import { NotFoundError, UnauthorizedError } from "../../lib/platform/errors.js";
+import { listSessions, revokeOwnSession } from "../../lib/sessions/device-list.js";
+import { refreshSession } from "../../lib/sessions/refresh.js";
+import * as store from "../../lib/sessions/session-store.js";
+import { newSession } from "../../lib/sessions/sessions.js";
+import { endAllSessions, endSession, endSessionByRefreshToken } from "../../lib/sessions/signout.js";
+import { transactWrite } from "../../lib/platform/transactions.js";
+import { sessionsRevokedUpdate } from "../../lib/users/user-store.js";
 import { grantRoles } from "../helpers/roles.js";
 import { isSessionActive } from "../helpers/session-live.js";
 import { PASSWORD, jwtPayload, uniqueEmail } from "../helpers/fixtures.js";
@@ -222,7 +220,7 @@ describe("the device list", () => {
     expect((await listSessions(a.user.id, sidOf(a.accessToken))).map((s) => s.id)).toEqual([sidOf(a.accessToken)]);
     const thirtyOneDays = 31 * 24 * 60 * 60 * 1000;
     expect(await listSessions(a.user.id, sidOf(a.accessToken), Date.now() + thirtyOneDays)).toEqual([]);
-    await store.markSessionsRevoked(a.user.id, Date.now());
+    await transactWrite([sessionsRevokedUpdate(a.user.id, Date.now())]);
     expect(await listSessions(a.user.id, sidOf(a.accessToken))).toEqual([]);
   });
 
@@ -231,7 +229,7 @@ describe("the device list", () => {
     const first = await signup({ email, password: PASSWORD });
     // Straight to the store, a few at a time: 120 signins would only measure bcrypt.
     for (let batch = 0; batch < 12; batch++) {
-      await Promise.all(Array.from({ length: 10 }, () => store.putSession(newSession(first.user.id, Date.now()).record)));
+      await Promise.all(Array.from({ length: 10 }, () => store.putSession(newSession(first.user.id, ["pwd"], Date.now()).record)));
     }
     expect(await listSessions(first.user.id, sidOf(first.accessToken))).toHaveLength(121);
   });

@@ -64,4 +64,44 @@ describe("openapi.yaml", () => {
       }
     }
   });
+
+  it("lists, on every error response, the snake_case codes it can carry (Error, with `code` narrowed to an enum)", () => {
+    for (const [name, response] of Object.entries(openapi.components.responses as Record<string, any>)) {
+      const schema = response.content?.["application/json"]?.schema;
+      if (!schema?.allOf) continue;
+      expect(schema.allOf[0], name).toEqual({ $ref: "#/components/schemas/Error" });
+      const codes: string[] = schema.allOf[1].properties.code.enum;
+      expect(schema.allOf[1].required, name).toEqual(["code"]);
+      expect(codes.length, name).toBeGreaterThan(0);
+      for (const code of codes) expect(code, name).toMatch(/^[a-z]+(?:_[a-z]+)*$/);
+    }
+    expect(openapi.components.schemas.Error.required).toEqual(expect.arrayContaining(["message", "code"]));
+  });
+
+  it("gives each kind of route the codes the contract fixes for it", () => {
+    const codesOf = (operation: any, status: string): string[] => {
+      const ref: string | undefined = operation.responses[status]?.$ref;
+      if (!ref) return [];
+      const response = openapi.components.responses[ref.split("/").pop()!];
+      return response.content["application/json"].schema.allOf[1].properties.code.enum;
+    };
+    for (const [path, methods] of Object.entries(openapi.paths as Record<string, Record<string, any>>)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const route = `${method.toUpperCase()} ${path}`;
+        const security: Record<string, string[]>[] = operation.security ?? openapi.security;
+        const bearer = security.some((requirement) => "bearer" in requirement);
+        const needsRole = security.some((requirement) => (requirement.bearer ?? []).length > 0);
+        if (bearer) expect(codesOf(operation, "401"), route).toContain("unauthorized");
+        expect(codesOf(operation, "403").includes("forbidden"), route).toBe(needsRole);
+        if (operation.requestBody) {
+          expect(codesOf(operation, "400"), route).toEqual(expect.arrayContaining(["invalid_request", "invalid_json"]));
+          expect(codesOf(operation, "413"), route).toEqual(["payload_too_large"]);
+          expect(codesOf(operation, "415"), route).toEqual(["unsupported_media_type"]);
+        }
+        expect(codesOf(operation, "429"), route).toContain("too_many_requests");
+        expect(codesOf(operation, "500"), route).toEqual(["internal_error"]);
+        expect(codesOf(operation, "503"), route).toEqual(["service_unavailable"]);
+      }
+    }
+  });
 });

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SESSION_CHECK_ATTRIBUTES } from "../../lib/sessions/session-check-attributes.js";
+import { USER_FIELDS } from "../../lib/users/user-store.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -31,6 +32,34 @@ const actions = (fnName: string) => dataStatements(fnName).flatMap((s) => [s.Act
 const ssmArn = (name: string) => ({
   "Fn::Join": ["", ["arn:aws:ssm:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":parameter", `/auth-api/prod/${name}`]],
 });
+
+// The code each gateway response answers (CONTRACT.md "Errors"; the specific
+// types, then the fallbacks for every other 4xx and 5xx).
+const GATEWAY_ERROR_CODES: Record<string, string> = {
+  UNAUTHORIZED: "unauthorized",
+  ACCESS_DENIED: "forbidden",
+  MISSING_AUTHENTICATION_TOKEN: "not_found",
+  REQUEST_TOO_LARGE: "payload_too_large",
+  UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+  THROTTLED: "too_many_requests",
+  INTEGRATION_TIMEOUT: "service_unavailable",
+  INTEGRATION_FAILURE: "service_unavailable",
+  AUTHORIZER_FAILURE: "internal_error",
+  AUTHORIZER_CONFIGURATION_ERROR: "internal_error",
+  DEFAULT_4XX: "invalid_request",
+  DEFAULT_5XX: "internal_error",
+};
+
+/**
+ * A gateway response body as API Gateway renders it: `$context.error.messageString`
+ * is the message as a quoted JSON string. Any other template variable fails the
+ * test (it would be rendered as something this test does not know).
+ */
+function renderGatewayTemplate(template: string, message: string): Record<string, unknown> {
+  const rendered = template.replaceAll("$context.error.messageString", JSON.stringify(message));
+  expect(rendered, template).not.toContain("$");
+  return JSON.parse(rendered);
+}
 
 let out: string;
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -122,7 +151,11 @@ describe("the packaged template", () => {
     const serverSecret = dataStatements("listUsers").find((s) => [s.Action].flat().includes("ssm:GetParameter"))!.Resource;
     expect(JSON.stringify(serverSecret)).toContain("/auth-api/prod/server-secret");
     expect(grants("listUsers")).toEqual(
-      [...on(byCreatedAt, "dynamodb:Query"), ...on(table("UsersTable"), "dynamodb:GetItem"), ...on(serverSecret, "ssm:GetParameter")].sort(),
+      [
+        ...on(byCreatedAt, "dynamodb:Query"),
+        ...on(table("UsersTable"), "dynamodb:GetItem", "dynamodb:BatchGetItem"),
+        ...on(serverSecret, "ssm:GetParameter"),
+      ].sort(),
     );
     expect(grants("getUser")).toEqual(on(table("UsersTable"), "dynamodb:GetItem"));
     expect(grants("myEvents")).toEqual([...on(table("EventsTable"), "dynamodb:Query"), ...on(serverSecret, "ssm:GetParameter")].sort());
@@ -168,6 +201,16 @@ describe("the packaged template", () => {
     const [sessions, users] = batch.map((s) => s.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"]);
     expect(sessions).toEqual([...SESSION_CHECK_ATTRIBUTES.session]);
     expect(users).toEqual([...SESSION_CHECK_ATTRIBUTES.user]);
+  });
+
+  it("lets the users list batch-read only the User fields of a page's users, never a hash", () => {
+    const [batch, ...more] = dataStatements("listUsers").filter((s) => [s.Action].flat().includes("dynamodb:BatchGetItem"));
+    expect(more).toEqual([]);
+    expect(batch.Resource).toEqual({ "Fn::GetAtt": ["UsersTable", "Arn"] });
+    expect(batch.Condition.StringEqualsIfExists).toEqual({ "dynamodb:Select": "SPECIFIC_ATTRIBUTES" });
+    const allowed = batch.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"] as string[];
+    expect(allowed).toEqual([...USER_FIELDS]);
+    expect(allowed.some((name) => /hash/i.test(name))).toBe(false);
   });
 
   it("lists users from a sparse index that projects no hash", () => {
@@ -220,9 +263,12 @@ describe("the packaged template", () => {
 
   it("adds a configured origin (never a wildcard or an echo) to errors API Gateway generates", () => {
     const responses = ofType("AWS::ApiGateway::GatewayResponse").map(([, r]) => r.Properties);
-    expect(responses.map((r) => r.ResponseType).sort()).toEqual(["DEFAULT_4XX", "DEFAULT_5XX"]);
+    expect(responses.map((r) => r.ResponseType).sort()).toEqual(Object.keys(GATEWAY_ERROR_CODES).sort());
     for (const response of responses) {
-      expect(response.ResponseParameters["gatewayresponse.header.Access-Control-Allow-Origin"]).toBe("'https://app.example.com'");
+      expect(response.ResponseParameters, response.ResponseType).toEqual({
+        "gatewayresponse.header.Access-Control-Allow-Origin": "'https://app.example.com'",
+        "gatewayresponse.header.Vary": "'Origin'",
+      });
     }
     // Preflights answer the matching configured origin (a template that tests each one), nothing else.
     const preflight = ofType("AWS::ApiGateway::Method").find(([, m]) => m.Properties.HttpMethod === "OPTIONS")![1];
@@ -230,6 +276,30 @@ describe("the packaged template", () => {
     expect(template).toContain('$origin.matches("https://app[.]example[.]com")');
     expect(template).toContain('$origin.matches("https://admin[.]example[.]com")');
     expect(JSON.stringify(preflight)).not.toContain("'*'");
+  });
+
+  it("answers every error API Gateway generates itself as JSON { message, code }, with the code of its type", () => {
+    const responses = ofType("AWS::ApiGateway::GatewayResponse").map(([, r]) => r.Properties);
+    for (const response of responses) {
+      const type = response.ResponseType as string;
+      expect(response.RestApiId, type).toEqual({ Ref: "ApiGatewayRestApi" });
+      expect(Object.keys(response.ResponseTemplates), type).toEqual(["application/json"]);
+      const body = renderGatewayTemplate(response.ResponseTemplates["application/json"], "Some \"quoted\" message");
+      expect(Object.keys(body).sort(), type).toEqual(["code", "message"]);
+      expect(body.message, type).toEqual(expect.any(String));
+      expect(body.message, type).not.toBe("");
+      expect(body.code, type).toMatch(/^[a-z]+(_[a-z]+)*$/);
+      expect(body.code, type).toBe(GATEWAY_ERROR_CODES[type]);
+    }
+    const byType = Object.fromEntries(responses.map((r) => [r.ResponseType, r]));
+    const render = (type: string) => renderGatewayTemplate(byType[type].ResponseTemplates["application/json"], "API Gateway's message");
+    // The authorizer's `Unauthorized`, whatever API Gateway's message, and an unknown path or method: a 404, not a 403.
+    expect(render("UNAUTHORIZED")).toEqual({ message: "Unauthorized", code: "unauthorized" });
+    expect(render("MISSING_AUTHENTICATION_TOKEN")).toEqual({ message: "Not found", code: "not_found" });
+    expect(byType.MISSING_AUTHENTICATION_TOKEN.StatusCode).toBe("404");
+    // Everything else keeps API Gateway's own status and message.
+    expect(render("THROTTLED")).toEqual({ message: "API Gateway's message", code: "too_many_requests" });
+    expect(responses.filter((r) => r.StatusCode !== undefined).map((r) => r.ResponseType)).toEqual(["MISSING_AUTHENTICATION_TOKEN"]);
   });
 
   it("throttles the stage, tighter on /auth/*", () => {
@@ -360,9 +430,9 @@ describe("the packaged template", () => {
       for (const [id, role] of ofType("AWS::IAM::Role")) {
         expect(JSON.stringify(role.Properties.Policies), id).not.toMatch(/dynamodb:Scan|ses:\*|sqs:ReceiveMessage/);
       }
-      // Batch reads only where keys are known in advance: the authorizer's session check and the device list.
+      // Batch reads only where keys are known in advance: the authorizer's session check, the device list, a page of users.
       const batchReaders = FUNCTIONS.filter((name) => actions(name).includes("dynamodb:BatchGetItem")).sort();
-      expect(batchReaders).toEqual(["authorizer", "listSessions"]);
+      expect(batchReaders).toEqual(["authorizer", "listSessions", "listUsers"]);
     });
   });
 });

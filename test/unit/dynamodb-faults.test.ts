@@ -1,4 +1,4 @@
-// Which DynamoDB errors mean "unavailable, 503" (lib/dynamodb.ts). Throttling
+// Which DynamoDB errors mean "unavailable, 503" (lib/platform/dynamodb.ts). Throttling
 // cannot be caused on DynamoDB Local, so these use the SDK's own exception
 // classes as the service would return them; the outage itself is caused for
 // real in test/e2e/faults.test.ts.
@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { guarded, isUnavailable } from "../../lib/platform/dynamodb.js";
-import { ServiceUnavailableError } from "../../lib/http/errors.js";
+import { ServiceUnavailableError } from "../../lib/platform/errors.js";
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode }, message: "x" });
 

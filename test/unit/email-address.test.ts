@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalEmail } from "../../lib/users/email-address.js";
-import { normalizeEmail } from "../../lib/users/users.js";
+import { normalizeEmail } from "../../lib/users/email-address.js";
 
 const canonical = (raw: string) => {
   const checked = canonicalEmail(raw);

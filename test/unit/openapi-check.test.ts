@@ -11,6 +11,8 @@ const user = {
   emailVerified: false,
   roles: ["user"],
   createdAt: "2026-11-23T20:03:15.123Z",
+  hasPassword: true,
+  mfaEnabled: false,
 };
 const session = {
   user,
@@ -46,9 +48,11 @@ describe("openapi.yaml drift check", () => {
     checker.check(reply("POST", "/auth/signup", 201, session));
     checker.check(reply("POST", "/auth/signup", 201, { user }));
     checker.check(reply("POST", "/auth/signout", 204));
-    checker.check(reply("POST", "/auth/signin", 429, { message: "Locked", retryAfter: 60 }, { "retry-after": "60" }));
+    checker.check(reply("POST", "/auth/signin", 429, { message: "Locked", code: "too_many_attempts", retryAfter: 60 }, { "retry-after": "60" }));
     checker.check(reply("GET", "/users/0b6e3f1c-8a4d-4c53-9a0e-2f9d1d5e7a10?x=1", 200, { user }));
-    checker.check(reply("GET", "/users/me", 401, { message: "Unauthorized" }, { "access-control-allow-origin": "https://app.example.com" }));
+    checker.check(
+      reply("GET", "/users/me", 401, { message: "Unauthorized", code: "unauthorized" }, { "access-control-allow-origin": "https://app.example.com" }),
+    );
   });
 
   it("matches a literal path before a template (/users/me is not /users/{id})", () => {
@@ -66,16 +70,21 @@ describe("openapi.yaml drift check", () => {
   it("rejects a body missing a required field or with a wrong type", () => {
     const { emailVerified: _, ...withoutFlag } = user;
     expect(mismatch(reply("GET", "/users/me", 200, { user: withoutFlag }))).toMatch(/emailVerified/);
+    const { hasPassword: _h, ...withoutHasPassword } = user;
+    expect(mismatch(reply("GET", "/users/me", 200, { user: withoutHasPassword }))).toMatch(/hasPassword/);
+    expect(mismatch(reply("GET", "/users/me", 200, { user: { ...user, mfaEnabled: "no" } }))).toMatch(/mfaEnabled/);
     expect(mismatch(reply("POST", "/auth/signin", 200, { ...session, expiresIn: "900" }))).toMatch(/expiresIn/);
   });
 
   it("rejects an error body that carries a stack trace (more than one line)", () => {
-    const leak = { message: "TypeError: x is undefined\n    at handler (/var/task/functions/signin.mjs:1:2)" };
+    const leak = { message: "TypeError: x is undefined\n    at handler (/var/task/functions/signin.mjs:1:2)", code: "internal_error" };
     expect(mismatch(reply("POST", "/auth/signin", 500, leak))).toMatch(/\/message must match pattern/);
   });
 
   it("rejects a status the operation does not document", () => {
-    expect(mismatch(reply("GET", "/messages/public", 401, { message: "Unauthorized" }))).toMatch(/status 401 is not documented/);
+    expect(mismatch(reply("GET", "/messages/public", 401, { message: "Unauthorized", code: "unauthorized" }))).toMatch(/status 401 is not documented/);
+    // Only routes that need a role answer 403.
+    expect(mismatch(reply("GET", "/users/me", 403, { message: "Forbidden", code: "forbidden" }))).toMatch(/status 403 is not documented/);
   });
 
   it("rejects a body where the document says none, and a non-JSON body where it says JSON", () => {
@@ -97,9 +106,80 @@ describe("openapi.yaml drift check", () => {
   });
 
   it("rejects a route the document does not have, unless marked undocumented, and then only 403/404 errors", () => {
-    expect(mismatch(reply("GET", "/nope", 404, { message: "Not found" }))).toMatch(/no operation for GET \/nope/);
-    checker.check(reply("GET", "/nope", 404, { message: "Not found" }), { undocumented: true });
+    expect(mismatch(reply("GET", "/nope", 404, { message: "Not found", code: "not_found" }))).toMatch(/no operation for GET \/nope/);
+    checker.check(reply("GET", "/nope", 404, { message: "Not found", code: "not_found" }), { undocumented: true });
+    expect(mismatch(reply("GET", "/nope", 404, { message: "Not found" }), { undocumented: true })).toMatch(/code/);
     expect(mismatch(reply("GET", "/nope", 200, { message: "hi" }), { undocumented: true })).toMatch(/403 or 404/);
     expect(mismatch(reply("GET", "/nope", 404, { error: "x" }), { undocumented: true })).toMatch(/does not match/);
+  });
+
+  it("rejects an error body without a code, or with a code that is not snake_case", () => {
+    expect(mismatch(reply("POST", "/auth/signin", 401, { message: "Incorrect email or password" }))).toMatch(/must have required property 'code'/);
+    expect(mismatch(reply("POST", "/auth/signin", 401, { message: "Incorrect email or password", code: "InvalidCredentials" }))).toMatch(/\/code/);
+  });
+
+  it("accepts on each operation exactly the codes it lists for the status", () => {
+    const error = (code: string, extra = {}) => ({ message: "for people", code, ...extra });
+    const accepted: [string, string, number, string][] = [
+      ["POST", "/auth/signup", 400, "invalid_json"],
+      ["POST", "/auth/signup", 409, "email_taken"],
+      ["POST", "/auth/signup", 409, "username_taken"],
+      ["POST", "/auth/signin", 401, "invalid_credentials"],
+      ["POST", "/auth/signin", 403, "account_disabled"],
+      ["POST", "/auth/signin", 403, "email_not_verified"],
+      ["POST", "/auth/refresh", 401, "invalid_refresh_token"],
+      ["POST", "/auth/signout", 401, "invalid_refresh_token"],
+      ["POST", "/auth/signout", 401, "unauthorized"],
+      ["POST", "/auth/password", 401, "wrong_password"],
+      ["POST", "/auth/password/reset", 400, "invalid_token"],
+      ["POST", "/auth/email/verify", 400, "invalid_token"],
+      ["DELETE", "/users/me", 401, "wrong_password"],
+      ["DELETE", "/users/me", 409, "self_protection"],
+      ["GET", "/users?limit=0", 400, "invalid_request"],
+      ["PUT", "/users/0b6e3f1c-8a4d-4c53-9a0e-2f9d1d5e7a10/roles", 403, "forbidden"],
+      ["PUT", "/users/0b6e3f1c-8a4d-4c53-9a0e-2f9d1d5e7a10/roles", 409, "self_protection"],
+      ["DELETE", "/users/me/sessions/0b6e3f1c-8a4d-4c53-9a0e-2f9d1d5e7a10", 404, "not_found"],
+      ["GET", "/messages/moderator", 403, "forbidden"],
+      ["POST", "/auth/signup", 413, "payload_too_large"],
+      ["PATCH", "/users/0b6e3f1c-8a4d-4c53-9a0e-2f9d1d5e7a10", 415, "unsupported_media_type"],
+      ["GET", "/messages/public", 429, "too_many_requests"],
+      ["GET", "/users/me", 500, "internal_error"],
+    ];
+    for (const [method, path, status, code] of accepted) checker.check(reply(method, path, status, error(code)));
+    checker.check(reply("POST", "/auth/password", 429, error("too_many_attempts", { retryAfter: 60 }), { "retry-after": "60" }));
+    checker.check(reply("GET", "/users/me/sessions", 503, error("service_unavailable"), { "retry-after": "1" }));
+
+    const refused: [string, string, number, string][] = [
+      ["POST", "/auth/signin", 401, "unauthorized"],
+      ["POST", "/auth/signin", 401, "wrong_password"],
+      ["GET", "/users/me", 401, "invalid_credentials"],
+      ["POST", "/auth/refresh", 401, "unauthorized"],
+      ["POST", "/auth/signup", 400, "invalid_token"],
+      ["POST", "/auth/signup", 429, "too_many_attempts"],
+      ["POST", "/auth/signin", 403, "forbidden"],
+      ["GET", "/users", 403, "account_disabled"],
+      ["POST", "/auth/signup", 409, "self_protection"],
+      ["PATCH", "/users/0b6e3f1c-8a4d-4c53-9a0e-2f9d1d5e7a10", 409, "email_taken"],
+      ["GET", "/users/me", 503, "internal_error"],
+    ];
+    for (const [method, path, status, code] of refused) {
+      expect(mismatch(reply(method, path, status, error(code))), `${method} ${path} ${status} ${code}`).toMatch(/\/code must be equal to one of the allowed values/);
+    }
+  });
+
+  it("accepts the new fields of the data model: Event.method on signin, claims_supported in discovery", () => {
+    const signin = { type: "signin", at: "2026-11-23T20:03:15.123Z", method: "password" };
+    checker.check(reply("GET", "/users/me/events", 200, { events: [signin, { ...signin, method: "provider:google" }] }));
+    expect(mismatch(reply("GET", "/users/me/events", 200, { events: [{ ...signin, method: "telepathy" }] }))).toMatch(/method/);
+    const discovery = {
+      issuer: "http://localhost:3000",
+      jwks_uri: "http://localhost:3000/.well-known/jwks.json",
+      response_types_supported: ["token"],
+      subject_types_supported: ["public"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      claims_supported: ["sub", "roles", "permissions", "sid", "amr", "client_id", "iss", "aud", "iat", "exp", "jti"],
+    };
+    const headers = { "cache-control": "public, max-age=300", "access-control-allow-origin": "*" };
+    checker.check(reply("GET", "/.well-known/openid-configuration", 200, discovery, headers));
   });
 });

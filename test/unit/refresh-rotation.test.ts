@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decideRefresh, nextRefreshToken, withinGraceWindow, type RotationState } from "../../lib/sessions/refresh-rotation.js";
-import { hashRefreshToken, newRefreshToken, refreshTokenSid } from "../../lib/keys/access-tokens.js";
+import { hashRefreshToken, newRefreshToken, refreshTokenSid } from "../../lib/sessions/refresh-tokens.js";
 
 const key = randomBytes(32);
 const sid = "0b6f7c1e-4a2d-4c8e-9f10-2b3c4d5e6f70";

@@ -3,14 +3,8 @@ import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
 import { config } from "../../lib/platform/config.js";
 import { generateSigningKey, publicJwk } from "../../lib/keys/key-set.js";
-import {
-  bearerToken,
-  hashRefreshToken,
-  issueAccessToken,
-  newRefreshToken,
-  refreshTokenSid,
-  verifyAccessToken,
-} from "../../lib/keys/access-tokens.js";
+import { bearerToken, issueAccessToken, verifyAccessToken } from "../../lib/keys/access-tokens.js";
+import { hashRefreshToken, newRefreshToken, refreshTokenSid } from "../../lib/sessions/refresh-tokens.js";
 import { jwtHeader, jwtPayload } from "../helpers/fixtures.js";
 import { attacksOn, forgeToken } from "../helpers/forge.js";
 
@@ -18,19 +12,27 @@ const stored = generateSigningKey(0);
 const published = publicJwk(stored.jwk, stored.kid);
 const signing = { kid: stored.kid, key: createPrivateKey({ key: stored.jwk, format: "jwk" }) };
 const keys = new Map([[stored.kid, createPublicKey({ key: published, format: "jwk" })]]);
-const claims = { userId: "3f0c8a3e-1111-4222-8333-444455556666", roles: ["user"], sid: "sid-1" };
+const claims = {
+  userId: "3f0c8a3e-1111-4222-8333-444455556666",
+  roles: ["user"],
+  sid: "sid-1",
+  amr: ["pwd"],
+  permissions: [],
+  clientId: "first-party",
+};
 const now = () => Math.floor(Date.now() / 1000);
 const standard = { iss: config.issuer, aud: config.audience, sub: claims.userId, sid: "sid-1", roles: ["user"], jti: "j" };
 const rs256 = { alg: "RS256", typ: "at+jwt", kid: stored.kid };
 const ours = { rsa: signing.key };
 
 describe("access tokens", () => {
-  it("are RS256 with the signing key's kid and typ at+jwt, carry sub, roles, sid, iss, aud, iat, exp, jti, and verify back to the claims", () => {
+  it("are RS256 with the signing key's kid and typ at+jwt, carry sub, roles, permissions, sid, amr, client_id, iss, aud, iat, exp, jti (RFC 9068), and verify back to the claims", () => {
     const { accessToken, expiresIn } = issueAccessToken(signing, claims);
     expect(expiresIn).toBe(900);
     expect(jwtHeader(accessToken)).toEqual({ alg: "RS256", typ: "at+jwt", kid: stored.kid });
     const payload = jwtPayload(accessToken);
-    expect(Object.keys(payload).sort()).toEqual(["aud", "exp", "iat", "iss", "jti", "roles", "sid", "sub"]);
+    expect(Object.keys(payload).sort()).toEqual(["amr", "aud", "client_id", "exp", "iat", "iss", "jti", "permissions", "roles", "sid", "sub"]);
+    expect(payload).toMatchObject({ amr: ["pwd"], permissions: [], client_id: "first-party" });
     expect(payload.exp).toBe((payload.iat as number) + 900);
     expect(payload.iss).toBe(config.issuer);
     expect(verifyAccessToken(keys, accessToken)).toEqual(claims);

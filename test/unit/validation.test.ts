@@ -1,18 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BadRequestError, NotFoundError } from "../../lib/http/errors.js";
-import {
-  parsePasswordChange,
-  parseEmailVerification,
-  parseForgotPassword,
-  parsePasswordReset,
-  parseRefresh,
-  parseRoles,
-  parseSignin,
-  parseSignout,
-  parseSignup,
-  parseUserId,
-} from "../../lib/http/validation.js";
+import { BadRequestError, NotFoundError } from "../../lib/platform/errors.js";
+import { parseEmailVerification, parseForgotPassword, parsePasswordChange, parsePasswordReset, parseSignup } from "../../lib/accounts/input.js";
+import { parseRoles, parseUserId } from "../../lib/admin/input.js";
+import { parseSignin } from "../../lib/methods/password/input.js";
+import { parseRefresh, parseSignout } from "../../lib/sessions/input.js";
 
 const parsers = { parseSignup, parseSignin, parseRefresh, parseSignout, parsePasswordChange, parseRoles, parseForgotPassword, parsePasswordReset, parseEmailVerification };
 

@@ -21,3 +21,13 @@ export function retryAfterSeconds(lockedUntil: number | undefined, now: number):
   if (lockedUntil === undefined || lockedUntil <= now) return 0;
   return Math.max(1, Math.ceil((lockedUntil - now) / 1000));
 }
+
+/** The counter of an account; every way to sign in and every check of a secret counts failures here. */
+export const accountLockoutKey = (userId: string) => `user#${userId}`;
+
+/**
+ * The counter of an identifier that matches no account: an unknown email
+ * locks exactly like a known one, so a 429 tells nothing about which exist.
+ */
+export const identifierLockoutKey = (identifier: { email: string } | { username: string }) =>
+  "email" in identifier ? `email#${identifier.email}` : `username#${identifier.username.toLowerCase()}`;

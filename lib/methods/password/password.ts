@@ -1,5 +1,6 @@
 import bcrypt from "bcryptjs";
 import commonPasswords from "./common-passwords.json";
+import { BadRequestError } from "../../platform/errors.js";
 import { config } from "../../platform/config.js";
 
 export const PASSWORD_MIN_CHARS = 8;
@@ -46,4 +47,15 @@ export async function verifyPassword(password: string, passwordHash: string | un
   const usable = passwordHash !== undefined && !tooLong;
   const matches = await bcrypt.compare(password, usable ? passwordHash : DUMMY_HASH);
   return matches && usable;
+}
+
+/** 400 naming `newPassword` when a new password breaks the policy (change, reset). */
+export function requireAcceptableNewPassword(password: string, context: PasswordContext): void {
+  const problems = passwordProblems(password, context);
+  if (problems.length > 0) {
+    throw new BadRequestError(
+      `Invalid request: newPassword ${problems.join("; ")}`,
+      problems.map((problem) => ({ field: "newPassword", problem })),
+    );
+  }
 }

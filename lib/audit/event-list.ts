@@ -1,0 +1,21 @@
+/** A user's audit trail, newest first, a page at a time: GET /users/me/events and, for admins, /users/{id}/events. */
+import { NotFoundError } from "../platform/errors.js";
+import { cursorKey, nextCursor } from "../http/list-paging.js";
+import type { ListParams } from "../http/list-params.js";
+import { getUser } from "../users/user-store.js";
+import { queryEvents, type Event } from "./event-store.js";
+
+/**
+ * The events of a deleted account stay readable by an admin until they
+ * expire: with `mustExist`, an id with neither a user nor events is a 404.
+ */
+export async function listEvents(userId: string, params: ListParams, options: { mustExist: boolean }, now = Date.now()) {
+  const scope = `events:${userId}`;
+  const startKey = await cursorKey(params.cursor, scope);
+  const [page, user] = await Promise.all([
+    queryEvents(userId, params.limit, now, startKey),
+    options.mustExist && startKey === undefined ? getUser(userId) : undefined,
+  ]);
+  if (options.mustExist && startKey === undefined && !user && page.events.length === 0) throw new NotFoundError("User not found");
+  return { events: page.events satisfies Event[], ...(await nextCursor(page.lastKey, scope)) };
+}

@@ -1,0 +1,31 @@
+/**
+ * Who is calling a protected route, as the Lambda authorizer verified it and
+ * passed it in `requestContext.authorizer`. Handlers read the caller from
+ * here, never from the token again.
+ */
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { ServiceUnavailableError, UnauthorizedError } from "../platform/errors.js";
+
+export interface Caller {
+  userId: string;
+  roles: string[];
+  sid: string;
+}
+
+/** What the authorizer puts in `requestContext.authorizer` (values must be strings there). */
+export interface AuthorizerContext {
+  userId: string;
+  roles: string;
+  sid: string;
+  /** "active", or "unverified" when the session store could not be read (answered with 503). */
+  session: "active" | "unverified";
+}
+
+/** Reads the caller from the authorizer's context; throws when it is missing or the session is unverified. */
+export function callerFrom(event: Pick<APIGatewayProxyEvent, "requestContext">): Caller {
+  const context = event.requestContext?.authorizer as Partial<AuthorizerContext> | null | undefined;
+  if (!context?.userId || !context.sid || typeof context.roles !== "string") throw new UnauthorizedError();
+  // The authorizer could not reach the session store: we cannot tell whether the session was ended.
+  if (context.session !== "active") throw new ServiceUnavailableError();
+  return { userId: context.userId, sid: context.sid, roles: context.roles ? context.roles.split(",") : [] };
+}

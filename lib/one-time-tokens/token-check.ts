@@ -1,0 +1,18 @@
+/** The first half of spending an emailed token: is it one of ours, live, of this kind, and still its user's? */
+import { BadRequestError } from "../platform/errors.js";
+import { getUser, heldTokenHash, type UserRecord } from "../users/user-store.js";
+import { getOneTimeToken } from "./one-time-token-store.js";
+import { TOKEN_REJECTED, hashOneTimeToken, isTokenShaped, isTokenUsable, type OneTimeTokenKind } from "./one-time-tokens.js";
+
+/** The one 400 for a token that is unknown, expired, used or replaced: nothing to tell them apart. */
+export const invalidToken = () => new BadRequestError(TOKEN_REJECTED, [{ field: "token", problem: "is invalid or has expired" }], "invalid_token");
+
+/** The token's hash and its user, or invalid_token. Spending it (a conditional transaction) may still lose a race. */
+export async function usableToken(token: string, kind: OneTimeTokenKind, now: number): Promise<{ hash: string; user: UserRecord }> {
+  if (!isTokenShaped(token)) throw invalidToken();
+  const hash = hashOneTimeToken(token);
+  const record = await getOneTimeToken(hash);
+  const user = record && (await getUser(record.userId));
+  if (!user || !isTokenUsable(record, kind, hash, heldTokenHash(user, kind), now)) throw invalidToken();
+  return { hash, user };
+}
