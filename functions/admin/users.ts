@@ -1,11 +1,12 @@
 /** The admin routes on other users' accounts (GET /users, /users/{id}, PATCH, DELETE, events); each its own function and role. */
 import type { Actor } from "../../lib/admin/actor.js";
 import { parseUserId, parseUserUpdate } from "../../lib/admin/input.js";
-import { deleteUserAsAdmin, getUserById, listUsers, setDisabled } from "../../lib/admin/user-admin.js";
+import { deleteUserAsAdmin, listUsers, setDisabled } from "../../lib/admin/user-admin.js";
 import { listEvents } from "../../lib/audit/event-list.js";
 import type { Caller } from "../../lib/http/caller.js";
 import { json, noContent, protectedRoute, type ApiRequest } from "../../lib/http/routes.js";
 import { parseListParams, parseUserListParams } from "../../lib/http/list-params.js";
+import { userById } from "../../lib/users/users.js";
 
 const admin = { roles: ["admin"] } as const;
 const actorOf = ({ caller, client }: ApiRequest<Caller>): Actor => ({ userId: caller.userId, sid: caller.sid, client });
@@ -16,7 +17,7 @@ export const listUsersHandler = protectedRoute({ body: "none", ...admin }, async
 );
 
 export const getUserHandler = protectedRoute({ body: "none", ...admin }, async (request) =>
-  json(200, { user: await getUserById(targetOf(request)) }),
+  json(200, { user: await userById(targetOf(request)) }),
 );
 
 export const updateUserHandler = protectedRoute({ body: "json", ...admin }, async (request) => {

@@ -13,8 +13,6 @@ import { deleteAccount } from "./account-deletion.js";
 import { writeDisabled, writeRoles } from "./account-writes.js";
 import { actorEvent, failed, selfProtection, type Actor } from "./actor.js";
 
-export const getUserById = userById;
-
 /** Users newest first, or the one user with `email` (a keyed read of the email claim: at most one, never a cursor). */
 export async function listUsers(params: UserListParams): Promise<{ users: User[]; nextCursor?: string }> {
   if (params.email !== undefined) {

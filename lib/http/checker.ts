@@ -18,7 +18,7 @@ export const USER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 
 type Fields = Record<string, unknown>;
 
-export class Checker {
+class Checker {
   readonly problems: FieldProblem[] = [];
   constructor(readonly body: Fields) {}
 

@@ -12,7 +12,7 @@
 import { auditEventPut, type AuditEvent } from "../audit/event-store.js";
 import { config } from "../platform/config.js";
 import { conditionFailedAt, getItem, isTransactionCanceled } from "../platform/dynamodb.js";
-import { transactWrite, type Delete } from "../platform/transactions.js";
+import { transactWrite, type Delete, type TransactItem } from "../platform/transactions.js";
 import { heldTokenUpdate } from "../users/user-store.js";
 import type { OneTimeTokenKind, OneTimeTokenRecord } from "./one-time-tokens.js";
 
@@ -73,7 +73,7 @@ export function oneTimeTokenDelete(hash: string): Delete {
  * conditioned on still holding it). False when the token was no longer good
  * (used, replaced, expired): the token's or the user's condition failed.
  */
-export async function spendOneTimeToken(consume: Delete, ...together: Parameters<typeof transactWrite>[0]): Promise<boolean> {
+export async function spendOneTimeToken(consume: Delete, ...together: TransactItem[]): Promise<boolean> {
   try {
     await transactWrite([consume, ...together]);
     return true;
