@@ -140,6 +140,10 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const { sinkJobs } = await import("../test/helpers/lambda-sink.js");
   const { linkToken, mailbox } = await import("../test/helpers/mailbox.js");
   const { writeRolesByOperator } = await import("../lib/admin/account-writes.js");
+  const mfaVerifyFn = (await import("../functions/auth/mfa-verify.js")).handler as Handler;
+  const mfaFns = await import("../functions/users/mfa.js");
+  const { confirmTotp, startTotpEnrollment } = await import("../lib/accounts/second-factor-settings.js");
+  const { TOTP_PERIOD_SECONDS, totpCodeAt } = await import("../lib/methods/totp/totp.js");
   const memory = memorySizes();
 
   // Mail: request handlers queue jobs at a stand-in for Lambda's invoke API (bench/run.ts);
@@ -175,6 +179,26 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
     if (response.statusCode !== 201) throw new Error(`signup answered ${response.statusCode}`);
     await runMailer([]); // its verification email, sent outside the measured operation
     return { email, ...(JSON.parse(response.body) as { accessToken: string; refreshToken: string; user: { id: string } }) };
+  };
+
+  /**
+   * A new user with a confirmed TOTP and its first recovery code. The confirmation spent a step two steps
+   * back: a TOTP step works once per user, and the current code must be newer than the last accepted.
+   */
+  const newMfaUser = async () => {
+    const created = await newUser();
+    const caller = { userId: created.user.id, multiFactor: false, client: {} };
+    const enrolledAt = Date.now() - 2 * TOTP_PERIOD_SECONDS * 1000;
+    const { secret } = await startTotpEnrollment(caller, enrolledAt);
+    const { recoveryCodes } = await confirmTotp(caller, totpCodeAt(secret, enrolledAt), enrolledAt);
+    await runMailer([]); // its mfa-enabled notice, sent outside the measured operation
+    return { ...created, secret, recoveryCode: recoveryCodes[0]! };
+  };
+  /** The mfaToken of an MFA user's first step (403 mfa_required). */
+  const firstStep = async (email: string) => {
+    const answer = await signinFn(jsonEvent("POST", "/auth/signin", { email, password: PASSWORD }), lambdaContext);
+    if (answer.statusCode !== 403) throw new Error(`signin of an MFA user answered ${answer.statusCode}`);
+    return (JSON.parse(answer.body) as { mfaToken: string }).mfaToken;
   };
 
   /** An operation: `prepare` (not measured) sets up state, `act` is what a client's one request costs. */
@@ -329,6 +353,55 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
         invoke(protectedMessage as Handler, "protectedMessage", await authorized(s.accessToken, inv, "GET", "/messages/protected"), inv),
       expect: 200,
     },
+    // The second factor: per operation only (the monthly profile below has no MFA users).
+    {
+      name: "TOTP enroll (POST /users/me/mfa/totp)",
+      prepare: async () => ({ accessToken: (await newUser()).accessToken }),
+      act: async (s, inv) =>
+        invoke(mfaFns.enrollTotp as Handler, "enrollTotp", await authorized(s.accessToken, inv, "POST", "/users/me/mfa/totp"), inv),
+      expect: 201,
+    },
+    {
+      name: "TOTP confirm (POST /users/me/mfa/totp/confirm)",
+      prepare: async () => {
+        const { accessToken, user } = await newUser();
+        const { secret } = await startTotpEnrollment({ userId: user.id, multiFactor: false, client: {} });
+        return { accessToken, secret };
+      },
+      act: async (s, inv) => {
+        const event = await authorized(s.accessToken, inv, "POST", "/users/me/mfa/totp/confirm", { code: totpCodeAt(s.secret!, Date.now()) });
+        return invoke(mfaFns.confirmTotpHandler as Handler, "confirmTotp", event, inv);
+      },
+      expect: 200,
+    },
+    {
+      name: "signin, MFA user (first step: 403 mfa_required)",
+      prepare: async () => ({ email: (await newMfaUser()).email }),
+      act: (s, inv) => invoke(signinFn, "signin", jsonEvent("POST", "/auth/signin", { email: s.email, password: PASSWORD }), inv),
+      expect: 403,
+    },
+    {
+      name: "second step, TOTP code (POST /auth/mfa/verify)",
+      prepare: async () => {
+        const { email, secret } = await newMfaUser();
+        return { mfaToken: await firstStep(email), secret };
+      },
+      act: (s, inv) => {
+        const body = { mfaToken: s.mfaToken, factor: "totp", code: totpCodeAt(s.secret!, Date.now()) };
+        return invoke(mfaVerifyFn, "mfaVerify", jsonEvent("POST", "/auth/mfa/verify", body), inv);
+      },
+      expect: 200,
+    },
+    {
+      name: "second step, recovery code (POST /auth/mfa/verify)",
+      prepare: async () => {
+        const { email, recoveryCode } = await newMfaUser();
+        return { mfaToken: await firstStep(email), recoveryCode };
+      },
+      act: (s, inv) =>
+        invoke(mfaVerifyFn, "mfaVerify", jsonEvent("POST", "/auth/mfa/verify", { mfaToken: s.mfaToken, factor: "recovery_code", code: s.recoveryCode }), inv),
+      expect: 200,
+    },
   ];
 
   async function sample(op: Operation): Promise<Sample> {
@@ -366,6 +439,11 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const perMillion = Object.fromEntries(measured.map((m) => [m.name, m.dollarsPerMillion]));
   const missing = Object.keys(PROFILE.perUser).filter((name) => perMillion[name] === undefined);
   const usd = (n: number) => `$${n.toLocaleString("en-US", { maximumFractionDigits: n < 100 ? 2 : 0, minimumFractionDigits: n < 100 ? 2 : 0 })}`;
+  const twoSteps = (perMillion["signin, MFA user (first step: 403 mfa_required)"] ?? 0) + (perMillion["second step, TOTP code (POST /auth/mfa/verify)"] ?? 0);
+  const mfaNote = [
+    "The profile's users have no second factor: the MFA rows above are per operation. A signin in two steps (the first step",
+    `and the second with a TOTP code) costs ${usd(twoSteps)} per 1M against ${usd(perMillion.signin ?? 0)} for a signin without.`,
+  ];
   const model =
     missing.length > 0
       ? [`The monthly model needs a measured cost for: ${missing.join(", ")}.`]
@@ -378,6 +456,7 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
           "",
           `Usage profile, ${PROFILE.label}. Storage: ${STORED_BYTES_PER_USER / 1024} KiB per user at $${PRICES.dynamodbStorageGbMonth} per GB-month.`,
           "Our column is AWS usage only: no free tier, no support plan, and not the engineers who run it.",
+          ...mfaNote,
           ...PEER_NOTES,
         ];
 
@@ -450,7 +529,7 @@ async function seeder(): Promise<(target: number) => Promise<number>> {
     const one = async (i: number) => {
       const userId = randomUUID();
       const now = Date.now();
-      const { record } = newSession(userId, ["pwd"], now);
+      const { record } = newSession({ userId }, ["pwd"], now);
       const user = { userId, email: `seed-${i}-${userId.slice(0, 8)}@example.com`, roles: ["user"], passwordHash, createdAt: new Date(now).toISOString() };
       await transactWrite([...userCreateItems(user), sessionPut(record)]);
     };

@@ -21,6 +21,8 @@ async function main(name: string): Promise<Section> {
       return (await import("./handler-stack.js")).run();
     case "signin":
       return (await import("./signin.js")).run(email, PASSWORD);
+    case "mfa":
+      return (await import("./mfa.js")).run(PASSWORD);
     case "forgot-password":
       return (await import("./forgot-password.js")).run(email);
     case "bundle-sizes":

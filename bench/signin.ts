@@ -64,8 +64,10 @@ export async function run(email: string, password: string): Promise<Section> {
       `| signin − the bcrypt compare run just before it, median | ${fmt(added)} |`,
       `| of which: signing one access token (RS256, 2048-bit key, KeyObject made once), median | ${fmt(signMs, 2)} |`,
       "",
-      "Signin is three sequential DynamoDB round trips (the email's user id; the user and its lockout",
-      "counter together; the new session) around one bcrypt compare.",
+      "Signin is three sequential DynamoDB round trips around one bcrypt compare: the email's user id;",
+      "the user read and the lockout's reservation of the attempt (a conditional write) together; the",
+      "new session (a transaction with the check that the user's sessionVersion is still the one read)",
+      "together with the deletion of the lockout counter.",
     ],
     goals: [{ text: "signin p50 ≤ bcrypt compare + 15 ms", met: added <= 15, value: `+${fmt(added)} ms` }],
   };

@@ -27,23 +27,23 @@ function wholeStage(methodArn: string): string {
 }
 
 /**
- * Whether the token's session is live and the user's current roles (not the
- * token's: a role change reaches existing tokens here); "unverified" when the
- * store cannot be read.
+ * Whether the token's session is live, the user's current roles (not the
+ * token's: a role change reaches existing tokens here) and the session's
+ * `amr`; "unverified" when the store cannot be read.
  */
 async function sessionState(
   claims: AccessTokenClaims,
   requestId: string | undefined,
-): Promise<{ session: AuthorizerContext["session"]; roles: readonly string[] }> {
+): Promise<{ session: AuthorizerContext["session"]; roles: readonly string[]; amr: readonly string[] }> {
   try {
     const live = await checkSession(claims.sid, claims.userId);
     if (!live) throw new Rejected("session ended, or account disabled or deleted");
-    return { session: "active", roles: live.roles };
+    return { session: "active", roles: live.roles, amr: live.amr };
   } catch (error) {
     if (!(error instanceof ServiceUnavailableError)) throw error;
     // Fail closed without a 500: the handler answers 503 for an unverified session.
     logLine("warn", { requestId, sid: claims.sid }, "authorizer could not read the session store");
-    return { session: "unverified", roles: [] };
+    return { session: "unverified", roles: [], amr: [] };
   }
 }
 
@@ -51,8 +51,8 @@ async function authorize(event: APIGatewayTokenAuthorizerEvent, requestId: strin
   const token = bearerToken(event.authorizationToken);
   if (!token) throw new Rejected("missing or malformed Authorization header");
   const claims = verifyAccessToken((await verificationKeys()).byKid, token);
-  const { session, roles } = await sessionState(claims, requestId);
-  const context: AuthorizerContext = { userId: claims.userId, roles: roles.join(","), sid: claims.sid, session };
+  const { session, roles, amr } = await sessionState(claims, requestId);
+  const context: AuthorizerContext = { userId: claims.userId, roles: roles.join(","), sid: claims.sid, amr: amr.join(","), session };
   return {
     principalId: claims.userId,
     policyDocument: {

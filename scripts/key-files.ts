@@ -5,7 +5,15 @@
 // global setup and the benchmarks.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseKeySet, rotate, type KeySet, type RotationResult, type RotationTiming } from "../lib/keys/key-set.js";
+import {
+  parseKeySet,
+  rotate,
+  rotationTiming,
+  type KeySet,
+  type KeyTimingSettings,
+  type RotationResult,
+  type RotationTiming,
+} from "../lib/keys/key-set.js";
 
 export const SIGNING_KEYS_FILENAME = "signing-keys.json";
 export const PUBLIC_KEYS_FILENAME = "public-keys.json";
@@ -15,12 +23,18 @@ export const PUBLIC_KEYS_FILENAME = "public-keys.json";
  * replaced key file at their next call (they compare the file's identity), so
  * there is no reload interval; the JWK Set may be cached 30 s, which is also
  * the cooldown of jose's remote JWK Set (it refetches for an unknown `kid` at
- * most that often). A new key thus waits 30 + 0 + 1 = 31 s before it signs.
- * `npm start` passes the max-age to the functions; `npm run rotate-keys` uses
- * the same (override both with the same environment variables).
+ * most that often); and no verifier outside this machine caches the local keys
+ * (no API Gateway JWT authorizer points at localhost), so the verifier key
+ * cache is 0 here, where a deployed stage counts 2 hours (lib/keys/key-set.ts
+ * `DEPLOYED_KEY_TIMING`). A new key thus waits 0 + 30 + 0 + 1 = 31 s before it
+ * signs. `npm start` passes the max-age to the functions; `npm run rotate-keys`
+ * uses the same (override both with the same environment variables, e.g.
+ * VERIFIER_KEY_CACHE_SECONDS when a verifier with a longer cache reads the
+ * local JWK Set).
  */
 export const LOCAL_KEY_SET_RELOAD_SECONDS = 0;
 export const LOCAL_JWKS_MAX_AGE_SECONDS = 30;
+export const LOCAL_VERIFIER_KEY_CACHE_SECONDS = 0;
 export const LOCAL_CLOCK_SKEW_SECONDS = 1;
 
 export interface KeyFiles {
@@ -60,24 +74,23 @@ export function ensureLocalKeys(dataDir: string): KeyFiles {
   return files;
 }
 
-function positiveSeconds(name: string, fallback: number): number {
+function seconds(name: string, fallback: number): number {
   const raw = process.env[name];
   const value = raw ? Number(raw) : fallback;
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number of seconds`);
   return value;
 }
 
-/** The activation delay covers the JWK Set's max-age plus the containers' reload interval plus clock skew. */
-export function rotationTiming(defaults: { reload: number; maxAge: number; skew: number }): RotationTiming {
-  const reload = positiveSeconds("KEY_SET_RELOAD_SECONDS", defaults.reload);
-  const maxAge = positiveSeconds("JWKS_MAX_AGE_SECONDS", defaults.maxAge);
+/** The local stage's settings: those of `npm start`, from the same environment variables. */
+export function localKeyTiming(): KeyTimingSettings {
   return {
-    activationDelaySeconds: maxAge + reload + defaults.skew,
-    accessTokenTtlSeconds: positiveSeconds("ACCESS_TOKEN_TTL_SECONDS", 900),
-    clockSkewSeconds: defaults.skew,
+    keySetReloadSeconds: seconds("KEY_SET_RELOAD_SECONDS", LOCAL_KEY_SET_RELOAD_SECONDS),
+    jwksMaxAgeSeconds: seconds("JWKS_MAX_AGE_SECONDS", LOCAL_JWKS_MAX_AGE_SECONDS),
+    verifierKeyCacheSeconds: seconds("VERIFIER_KEY_CACHE_SECONDS", LOCAL_VERIFIER_KEY_CACHE_SECONDS),
+    accessTokenTtlSeconds: seconds("ACCESS_TOKEN_TTL_SECONDS", 900),
   };
 }
 
 export function localTiming(): RotationTiming {
-  return rotationTiming({ reload: LOCAL_KEY_SET_RELOAD_SECONDS, maxAge: LOCAL_JWKS_MAX_AGE_SECONDS, skew: LOCAL_CLOCK_SKEW_SECONDS });
+  return rotationTiming(localKeyTiming(), LOCAL_CLOCK_SKEW_SECONDS);
 }

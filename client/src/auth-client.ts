@@ -3,7 +3,11 @@
  * stored session, and `authFetch`, which attaches the access token, refreshes
  * it ahead of expiry and retries once after a 401 that a refresh can cure.
  * Every other route is a small function in its own module (account, me,
- * admin, messages, discovery), reached as `client.me.sessions()` etc.
+ * mfa, admin, messages, discovery), reached as `client.me.sessions()` etc.
+ *
+ * Signin has two steps for a user with a second factor: `signIn` answers
+ * `{ status: "mfa-required", mfaToken, factors }` instead of a session, and
+ * `verifyMfa` with that token and a code makes the session.
  *
  * Refreshes are shared: callers in one page join the refresh in flight; tabs
  * that share the session (localStorage) take a Web Lock for a short time and,
@@ -15,17 +19,18 @@ import { accountRoutes } from "./account.js";
 import { adminRoutes } from "./admin.js";
 import { openTabChannel, withTabLock, type TabChannel, type TabMessage } from "./cross-tab.js";
 import { discoveryRoutes } from "./discovery.js";
-import { errorFromResponse, SessionEndedError } from "./errors.js";
+import { errorFromResponse, ForbiddenError, SessionEndedError } from "./errors.js";
 import { readClaims } from "./jwt.js";
 import { meRoutes } from "./me.js";
 import { messageRoutes } from "./messages.js";
+import { mfaRoutes } from "./mfa.js";
 import { readResult, requestInit, urlFor, type ApiCall, type FetchFunction, type Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
 import { needsRefresh, parseStoredSession, toStoredSession, type StoredSession } from "./session.js";
 import type { SessionHooks } from "./session-hooks.js";
 import { singleFlight } from "./single-flight.js";
 import { memoryStorage, type TokenStorage } from "./storage.js";
-import type { Session, SigninRequest, SignoutRequest, SignupRequest, SignupResponse, User } from "./types.js";
+import type { MfaFactor, MfaVerifyRequest, Session, SigninRequest, SignoutRequest, SignupRequest, SignupResponse, User } from "./types.js";
 
 export interface AuthClientOptions {
   /** The API's base URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/prod` or `http://localhost:3000`. */
@@ -42,6 +47,15 @@ export interface AuthClientOptions {
   lockTimeoutMs?: number;
 }
 
+/**
+ * What `signIn` answers: the session (kept by the client), or the second step
+ * for a user with a second factor: call `verifyMfa` with `mfaToken` (good for
+ * 5 minutes and 5 wrong codes) and a code of one of `factors`.
+ */
+export type SigninResult =
+  | { status: "signed-in"; session: Session }
+  | { status: "mfa-required"; mfaToken: string; factors: MfaFactor[] };
+
 const DEFAULTS = { storageKey: "auth-session", refreshMarginSeconds: 30, lockTimeoutMs: 5000 };
 
 export class AuthClient {
@@ -50,7 +64,9 @@ export class AuthClient {
   readonly account: ReturnType<typeof accountRoutes>;
   /** The signed-in user: profile, sessions, events, account deletion. */
   readonly me: ReturnType<typeof meRoutes>;
-  /** Admin only: users, roles, events. */
+  /** The second factor: status, TOTP enrollment and removal, recovery codes. */
+  readonly mfa: ReturnType<typeof mfaRoutes>;
+  /** Admin only: users, roles, events, second-factor reset. */
   readonly admin: ReturnType<typeof adminRoutes>;
   /** The example messages. */
   readonly messages: ReturnType<typeof messageRoutes>;
@@ -87,9 +103,11 @@ export class AuthClient {
         if (session && readClaims(session.accessToken).sid === sid) await this.#clear();
       },
       updateUser: (user) => this.#updateUser(user),
+      patchUser: (patch) => this.#patchUser(patch),
     };
     this.account = accountRoutes(transport, hooks);
     this.me = meRoutes(transport, hooks);
+    this.mfa = mfaRoutes(transport, hooks);
     this.admin = adminRoutes(transport);
     this.messages = messageRoutes(transport);
     this.discovery = discoveryRoutes(transport);
@@ -102,9 +120,35 @@ export class AuthClient {
     return result;
   }
 
-  /** POST /auth/signin with email or username. Keeps the session. */
-  async signIn(body: SigninRequest): Promise<Session> {
-    const session = await this.#call<Session>(callFor(ROUTES.signin, { body }), "none");
+  /**
+   * POST /auth/signin with email or username. Keeps the session and answers
+   * `{ status: "signed-in", session }`; for a user with a second factor (403
+   * `mfa_required`) answers `{ status: "mfa-required", mfaToken, factors }`,
+   * to continue with `verifyMfa`. Every other refusal throws its typed error.
+   */
+  async signIn(body: SigninRequest): Promise<SigninResult> {
+    let session: Session;
+    try {
+      session = await this.#call<Session>(callFor(ROUTES.signin, { body }), "none");
+    } catch (error) {
+      const step = secondStep(error);
+      if (step) return step;
+      throw error;
+    }
+    await this.#store(session);
+    return { status: "signed-in", session };
+  }
+
+  /**
+   * POST /auth/mfa/verify: the second step of signin, with the `mfaToken`
+   * that `signIn` answered and a code of `factor` ("totp": the app's current
+   * code; "recovery_code": one of the recovery codes, used up). Keeps the
+   * session, as `signIn` does. A wrong code throws 401 `invalid_mfa_code` (the
+   * token stays good for another try); a token that expired, was used or had
+   * too many wrong codes throws 401 `mfa_token_invalid` (sign in again).
+   */
+  async verifyMfa(body: MfaVerifyRequest): Promise<Session> {
+    const session = await this.#call<Session>(callFor(ROUTES.verifyMfa, { body }), "none");
     await this.#store(session);
     return session;
   }
@@ -261,6 +305,11 @@ export class AuthClient {
     await this.#write({ ...session, user });
   }
 
+  async #patchUser(patch: Partial<User>): Promise<void> {
+    const session = await this.getSession();
+    if (session) await this.#write({ ...session, user: { ...session.user, ...patch } });
+  }
+
   async #write(session: StoredSession): Promise<void> {
     await this.#storage.setItem(this.#key, JSON.stringify(session));
     this.#heard = undefined;
@@ -284,6 +333,14 @@ export class AuthClient {
   #emitChange(session: StoredSession | null): void {
     for (const listener of this.#changeListeners) listener(session);
   }
+}
+
+/** The second step of signin, when `error` is signin's 403 `mfa_required` (its body carries the token and the factors). */
+function secondStep(error: unknown): SigninResult | undefined {
+  if (!(error instanceof ForbiddenError) || error.code !== "mfa_required") return undefined;
+  const body = error.body;
+  if (typeof body?.mfaToken !== "string" || !Array.isArray(body.factors)) return undefined;
+  return { status: "mfa-required", mfaToken: body.mfaToken, factors: body.factors };
 }
 
 function withToken(init: RequestInit, accessToken: string): RequestInit {

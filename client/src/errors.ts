@@ -86,7 +86,10 @@ export class BadRequestError extends AuthApiError {
 /**
  * 401. `unauthorized`: no or bad access token; `invalid_credentials`: wrong
  * email, username or password at signin; `wrong_password`: a wrong current
- * password; `invalid_refresh_token`: a refresh token that no longer works.
+ * password; `invalid_refresh_token`: a refresh token that no longer works;
+ * `invalid_mfa_code`: a wrong TOTP or recovery code; `mfa_token_invalid`: the
+ * second step of a signin whose `mfaToken` expired, was used or had too many
+ * wrong codes (sign in again).
  */
 export class UnauthorizedError extends AuthApiError {
   declare readonly code: ErrorCodeFor<401> | (string & {});
@@ -94,7 +97,10 @@ export class UnauthorizedError extends AuthApiError {
 
 /**
  * 403. `forbidden`: the token lacks the role the route needs; at signin with
- * the right password, `account_disabled` or `email_not_verified`.
+ * the right password, `account_disabled` or `email_not_verified`;
+ * `mfa_required`: the route needs a multi-factor session (sign in with the
+ * second factor). Signin's own `mfa_required` is no error: `signIn` answers it
+ * as `{ status: "mfa-required" }`.
  */
 export class ForbiddenError extends AuthApiError {
   declare readonly code: ErrorCodeFor<403> | (string & {});
@@ -107,7 +113,9 @@ export class NotFoundError extends AuthApiError {
 
 /**
  * 409. `email_taken` or `username_taken` at signup; `self_protection`: an
- * admin removing their own admin role, disabling or deleting themselves.
+ * admin removing their own admin role, disabling or deleting themselves;
+ * `mfa_already_enabled`: enrolling TOTP while it is on; `no_pending_enrollment`:
+ * confirming TOTP without an enrollment.
  */
 export class ConflictError extends AuthApiError {
   declare readonly code: ErrorCodeFor<409> | (string & {});
@@ -120,7 +128,7 @@ export class PayloadTooLargeError extends AuthApiError {
 
 /**
  * 429. `too_many_attempts`: too many failed signins (or wrong current
- * passwords) for the account, locked for `retryAfter` seconds;
+ * passwords or second-factor codes) for the account, locked for `retryAfter` seconds;
  * `too_many_requests`: the API's throttling.
  */
 export class TooManyRequestsError extends AuthApiError {

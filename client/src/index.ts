@@ -3,12 +3,13 @@
  * dependencies: `fetch`, and where present Web Locks and BroadcastChannel.
  *
  *   const auth = new AuthClient({ baseUrl: "http://localhost:3000", storage: localStorageStorage() });
- *   await auth.signIn({ email, password });
+ *   const result = await auth.signIn({ email, password });
+ *   if (result.status === "mfa-required") await auth.verifyMfa({ mfaToken: result.mfaToken, factor: "totp", code });
  *   const { user } = await auth.me.get();
  *   const response = await auth.authFetch("https://api.example.com/orders");
  *   auth.onSessionEnded(() => showSignedOutNotice());
  */
-export { AuthClient, type AuthClientOptions } from "./auth-client.js";
+export { AuthClient, type AuthClientOptions, type SigninResult } from "./auth-client.js";
 export * from "./errors.js";
 export { memoryStorage, localStorageStorage, type TokenStorage, type WebStorage } from "./storage.js";
 export type { StoredSession } from "./session.js";

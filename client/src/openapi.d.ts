@@ -44,8 +44,40 @@ export interface paths {
          *     `Retry-After`, even for the right password. A disabled account gets 403
          *     `account_disabled`, and an unverified one when verified emails are required 403
          *     `email_not_verified`, after a correct password only.
+         *
+         *     A user with a second factor gets, after a correct password, 403 `mfa_required` with
+         *     an `mfaToken` and the `factors` the user has instead of a session: the client
+         *     finishes the signin with `POST /auth/mfa/verify`.
          */
         post: operations["signin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a signin with a second factor
+         * @description The second step of a signin that answered 403 `mfa_required`: the `mfaToken` it gave,
+         *     and a current TOTP code (`factor: "totp"`) or one of the user's unused recovery codes
+         *     (`factor: "recovery_code"`, which is used up). Answers the session, whose access
+         *     tokens carry `amr` with `pwd`, `otp` and `mfa`.
+         *
+         *     The `mfaToken` lasts 5 minutes and works once. A wrong code is 401 `invalid_mfa_code`
+         *     and counts towards the account's signin lockout (429 `too_many_attempts` once locked);
+         *     after 5 wrong codes, and once it has expired or been used, the `mfaToken` gets 401
+         *     `mfa_token_invalid`: sign in again. A TOTP code (its time step) works at most once.
+         */
+        post: operations["verifyMfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -113,7 +145,8 @@ export interface paths {
          * @description Needs the current password (a wrong one is 401 `wrong_password` and counts towards
          *     the signin lockout, so 429 `too_many_attempts` once locked). The new password follows
          *     the password policy. On
-         *     success every session of the user ends, this one included: sign in again.
+         *     success every session of the user ends, this one included: sign in again. A user with
+         *     a second factor needs a multi-factor session (403 `mfa_required` otherwise).
          */
         post: operations["changePassword"];
         delete?: never;
@@ -202,8 +235,9 @@ export interface paths {
         put?: never;
         /**
          * Send the caller a new verification email
-         * @description Sends a new verification link to the caller's address. Sending is limited per
-         *     address like reset emails; requests over the limit still get the same 202, and so
+         * @description Sends a new verification link to the caller's address. Verification emails
+         *     (signup's included) are limited per address, by default 2 a minute and 5 an
+         *     hour; requests over the limit still get the same 202, and so
          *     does a caller whose address is already verified (nothing is sent then). Needs no
          *     body; one that is sent must be JSON and is ignored.
          */
@@ -278,7 +312,8 @@ export interface paths {
          * @description Needs the current password (a wrong one is 401 `wrong_password` and counts towards
          *     the signin lockout, so 429 `too_many_attempts` once locked). Removes the user and
          *     every session at once; the email and username can be used by a new signup
-         *     afterwards. An admin cannot delete their own account (409 `self_protection`).
+         *     afterwards. An admin cannot delete their own account (409 `self_protection`). A user
+         *     with a second factor needs a multi-factor session (403 `mfa_required` otherwise).
          */
         delete: operations["deleteMe"];
         options?: never;
@@ -344,6 +379,115 @@ export interface paths {
         get: operations["listMyEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's second factors
+         * @description Whether TOTP is enabled (and since when), how many passkeys the caller has, and how
+         *     many unused recovery codes remain. Never a secret or a code.
+         */
+        get: operations["getMyMfa"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start enrolling a TOTP authenticator
+         * @description Answers a new TOTP secret (base32, at least 160 bits) and its `otpauth://totp/...` URI
+         *     (issuer `APP_NAME`, account the caller's email) for an authenticator app, as text or a
+         *     QR code. The factor is not active until `POST /users/me/mfa/totp/confirm` with a
+         *     current code; starting again replaces an enrollment that was not confirmed. The secret
+         *     is shown this once: it is stored encrypted and never returned again.
+         *
+         *     A caller who already has a second factor needs a multi-factor session (403
+         *     `mfa_required` otherwise); one whose TOTP is already enabled gets 409
+         *     `mfa_already_enabled` (remove it first to enroll a new device). Needs no body; one
+         *     that is sent must be JSON and is ignored.
+         */
+        post: operations["startTotpEnrollment"];
+        /**
+         * Remove the caller's TOTP authenticator
+         * @description Takes a current TOTP code or an unused recovery code in the body (a wrong one is 401
+         *     `invalid_mfa_code` and counts towards the signin lockout, so 429 `too_many_attempts`
+         *     once locked). Removing the last second factor also removes the recovery codes, and
+         *     signin asks for a password alone again. 404 `not_found` when TOTP is not enabled.
+         *     The owner is sent a notice by email.
+         */
+        delete: operations["removeTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate the TOTP authenticator with a current code
+         * @description Takes a current code of the secret from `POST /users/me/mfa/totp`; from then on
+         *     signin asks for a second step. When this is the caller's first second factor, the
+         *     answer carries 10 recovery codes: each works once, in place of a TOTP code; they are
+         *     stored only as hashes and shown this once. The owner is sent a notice by email.
+         *
+         *     A wrong code is 401 `invalid_mfa_code` and counts towards the signin lockout (429
+         *     `too_many_attempts` once locked); 409 `no_pending_enrollment` when no enrollment was
+         *     started (or another one replaced it meanwhile), `mfa_already_enabled` when TOTP is
+         *     already enabled.
+         */
+        post: operations["confirmTotpEnrollment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the caller's recovery codes with 10 new ones
+         * @description Takes a current TOTP code or an unused recovery code in the body (a wrong one is 401
+         *     `invalid_mfa_code` and counts towards the signin lockout, so 429 `too_many_attempts`
+         *     once locked). Answers 10 new recovery codes, shown this once; every older code stops
+         *     working. 404 `not_found` when the caller has no second factor.
+         */
+        post: operations["regenerateRecoveryCodes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -441,6 +585,30 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{id}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove every second factor of a user (admin only)
+         * @description For a user who lost their device and their recovery codes: removes the user's TOTP,
+         *     recovery codes and passkeys, ends every session of the user, records `mfa_reset` and
+         *     tells the owner by email. The user then signs in with the password alone and can
+         *     enroll again. 404 `not_found` when there is no such user; an admin cannot reset their own
+         *     second factor here (409 `self_protection`).
+         */
+        delete: operations["resetUserMfa"];
         options?: never;
         head?: never;
         patch?: never;
@@ -620,6 +788,31 @@ export interface components {
             /** @description `true` disables the account and ends its sessions; `false` enables it. */
             disabled: boolean;
         };
+        /**
+         * @description A current 6-digit TOTP code of the user's authenticator or, where the route takes one,
+         *     an unused recovery code (in any case, with or without its dash or spaces). At most 32
+         *     characters.
+         */
+        MfaCode: string;
+        /**
+         * @description A second factor: `totp` (an authenticator app's code), `recovery_code` (one of the
+         *     single-use recovery codes), `passkey` (answered through the passkey routes).
+         * @enum {string}
+         */
+        MfaFactor: "totp" | "recovery_code" | "passkey";
+        MfaVerifyRequest: {
+            /** @description The `mfaToken` of signin's 403 `mfa_required`. */
+            mfaToken: string;
+            /**
+             * @description Which kind of code `code` is.
+             * @enum {string}
+             */
+            factor: "totp" | "recovery_code";
+            code: components["schemas"]["MfaCode"];
+        };
+        MfaCodeRequest: {
+            code: components["schemas"]["MfaCode"];
+        };
         User: {
             id: components["schemas"]["UserId"];
             email: components["schemas"]["Email"];
@@ -635,7 +828,10 @@ export interface components {
              *     user cannot sign in with a password, and can set one through a password-reset email.
              */
             hasPassword: boolean;
-            /** @description Whether the user has a second factor. `false` for every user until multi-factor authentication exists. */
+            /**
+             * @description Whether the user has a second factor (a confirmed TOTP authenticator, backed by
+             *     recovery codes): signin then asks for a second step.
+             */
             mfaEnabled: boolean;
         };
         Session: {
@@ -670,14 +866,17 @@ export interface components {
         /** @description The client's IP address (IPv4 or IPv6) as API Gateway saw it. */
         IpAddress: string;
         /** @enum {string} */
-        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted";
+        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset";
         Event: {
             type: components["schemas"]["EventType"];
             at: components["schemas"]["Timestamp"];
             sessionId?: components["schemas"]["SessionId"];
             ipAddress?: components["schemas"]["IpAddress"];
             userAgent?: components["schemas"]["UserAgent"];
-            /** @description On `signin` events, how the user signed in; `password` today, later `passkey` or `provider:<id>`. */
+            /**
+             * @description On `signin` events, how the user signed in first (`password`; later `passkey` or
+             *     `provider:<id>`); on `mfa_enabled` and `mfa_disabled`, which second factor (`totp`).
+             */
             method?: string;
         };
         /** @description Present when there are more items; pass it as `cursor` to get the next page. */
@@ -695,6 +894,33 @@ export interface components {
             n: string;
             /** @description Public exponent, base64url. */
             e: string;
+        };
+        /**
+         * @description A single-use recovery code, to type in place of a TOTP code: 10 characters of Crockford's
+         *     base32 (50 random bits) shown as `xxxxx-xxxxx`. Shown once; stored only as a hash.
+         */
+        RecoveryCode: string;
+        /** @description 10 recovery codes, each single-use. Shown this once; keep them somewhere safe. */
+        RecoveryCodeList: components["schemas"]["RecoveryCode"][];
+        MfaStatus: {
+            totp: {
+                /** @description `true` once an authenticator was confirmed. */
+                enabled: boolean;
+                /** @description When the authenticator was confirmed; present while `enabled`. */
+                createdAt?: components["schemas"]["Timestamp"];
+            };
+            /**
+             * Format: int32
+             * @description How many passkeys the user has registered.
+             */
+            passkeys: number;
+            recoveryCodes: {
+                /**
+                 * Format: int32
+                 * @description Unused recovery codes; regenerate them when few remain.
+                 */
+                remaining: number;
+            };
         };
         /**
          * @description Every error body. Branch on `code`, never on `message`: each error response lists the
@@ -715,6 +941,13 @@ export interface components {
              * @description On 429 from a lockout, the same seconds as `Retry-After`.
              */
             retryAfter?: number;
+            /**
+             * @description Only on signin's 403 `mfa_required`: opaque (at least 256 random bits), for `POST
+             *     /auth/mfa/verify` within 5 minutes; works once. Keep it secret.
+             */
+            mfaToken?: string;
+            /** @description Only on signin's 403 `mfa_required`, with `mfaToken`: the second factors the user can answer with. */
+            factors?: components["schemas"]["MfaFactor"][];
             /**
              * Format: int32
              * @description Only from `npm start`, on errors serverless offline makes itself (the authorizer's 401, an unknown route); API Gateway sends `message` and `code` alone.
@@ -796,6 +1029,63 @@ export interface components {
                 "application/json": {
                     events: components["schemas"]["Event"][];
                     nextCursor?: components["schemas"]["NextCursor"];
+                };
+            };
+        };
+        /** @description The caller's second factors. */
+        MfaStatusBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["MfaStatus"];
+            };
+        };
+        /** @description A TOTP enrollment, waiting for its confirmation. The secret is shown this once. */
+        TotpEnrollment: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @description The TOTP secret in base32 (RFC 4648), at least 160 bits, for typing into an authenticator app. */
+                    secret: string;
+                    /**
+                     * Format: uri
+                     * @description The same secret as an `otpauth://totp/<issuer>:<email>?secret=...&issuer=...` URI
+                     *     (SHA-1, 6 digits, 30-second period), to show as a QR code.
+                     */
+                    otpauthUri: string;
+                };
+            };
+        };
+        /** @description TOTP is enabled; with the recovery codes when it is the user's first second factor. */
+        TotpConfirmed: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    recoveryCodes?: components["schemas"]["RecoveryCodeList"];
+                };
+            };
+        };
+        /** @description New recovery codes; the older ones no longer work. */
+        RecoveryCodes: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    recoveryCodes: components["schemas"]["RecoveryCodeList"];
                 };
             };
         };
@@ -1020,7 +1310,9 @@ export interface components {
         };
         /**
          * @description `forbidden`: a valid access token whose user lacks the role the route needs (the roles
-         *     are read when the request is made, not from the token).
+         *     are read when the request is made, not from the token). `mfa_required`: the role is one
+         *     of `MFA_REQUIRED_ROLES` and the token's session is not multi-factor (sign in with a
+         *     second factor).
          */
         Forbidden: {
             headers: {
@@ -1031,14 +1323,15 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
-                    code: "forbidden";
+                    code: "forbidden" | "mfa_required";
                 };
             };
         };
         /**
          * @description The password was right, but the account may not sign in: `account_disabled` (an admin
          *     disabled it) or `email_not_verified` (the address is unverified while the server requires
-         *     verified emails, `REQUIRE_VERIFIED_EMAIL=true`).
+         *     verified emails, `REQUIRE_VERIFIED_EMAIL=true`). Or it needs a second step:
+         *     `mfa_required`, with `mfaToken` and the user's `factors`, for `POST /auth/mfa/verify`.
          */
         SigninForbidden: {
             headers: {
@@ -1049,13 +1342,67 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
-                    code: "account_disabled" | "email_not_verified";
+                    code: "account_disabled" | "email_not_verified" | "mfa_required";
                 };
             };
         };
         /**
-         * @description `not_found`: no such user, or no such live session of the caller. API Gateway answers
-         *     the same to a path or method the API does not have.
+         * @description `mfa_required`: the caller has a second factor and the access token's session is not
+         *     multi-factor: sign in again with the second factor (`POST /auth/mfa/verify`), then retry.
+         */
+        MfaRequired: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "mfa_required";
+                };
+            };
+        };
+        /**
+         * @description `invalid_mfa_code`: the code is wrong (it counts towards the account's lockout and the
+         *     `mfaToken`'s 5 tries). `mfa_token_invalid`: the `mfaToken` is unknown, expired, already
+         *     used, or spent by 5 wrong codes, or the account was disabled or signed out everywhere
+         *     since the first step: sign in again.
+         */
+        MfaVerifyUnauthorized: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_mfa_code" | "mfa_token_invalid";
+                };
+            };
+        };
+        /**
+         * @description `invalid_mfa_code`: the TOTP or recovery code is wrong, or was already used (it counts
+         *     towards the signin lockout). `unauthorized`: no valid access token (see `Unauthorized`).
+         */
+        MfaCodeUnauthorized: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "unauthorized" | "invalid_mfa_code";
+                };
+            };
+        };
+        /**
+         * @description `not_found`: no such user, or no such live session of the caller; on the second-factor
+         *     routes, no such factor (TOTP not enabled, no second factor). API Gateway answers the same
+         *     to a path or method the API does not have.
          */
         NotFound: {
             headers: {
@@ -1089,8 +1436,9 @@ export interface components {
         };
         /**
          * @description `self_protection`: an admin tried to remove their own `admin` role, disable or delete
-         *     themselves (through the admin routes or `DELETE /users/me`): an admin loses the role or the
-         *     account only through another admin, so a stage always keeps one.
+         *     themselves (through the admin routes or `DELETE /users/me`), or reset their own second
+         *     factor: an admin loses the role, the account or a factor only through another admin, so a
+         *     stage always keeps one.
          */
         SelfProtection: {
             headers: {
@@ -1102,6 +1450,41 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
                     code: "self_protection";
+                };
+            };
+        };
+        /**
+         * @description `mfa_already_enabled`: TOTP is already enabled; remove it (`DELETE /users/me/mfa/totp`)
+         *     before enrolling another authenticator.
+         */
+        MfaAlreadyEnabled: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "mfa_already_enabled";
+                };
+            };
+        };
+        /**
+         * @description `no_pending_enrollment`: there is no TOTP enrollment to confirm (none was started with
+         *     `POST /users/me/mfa/totp`, or a new one replaced it meanwhile: start again).
+         *     `mfa_already_enabled`: TOTP is already enabled.
+         */
+        TotpConfirmConflict: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "no_pending_enrollment" | "mfa_already_enabled";
                 };
             };
         };
@@ -1153,8 +1536,9 @@ export interface components {
         };
         /**
          * @description `too_many_attempts`: too many failed signins for this account (wrong current passwords
-         *     count too); it stays locked for `retryAfter` seconds (also in `Retry-After`), even for the
-         *     right password. `too_many_requests`: API Gateway's throttling of the stage or route.
+         *     and wrong second-factor codes count too); it stays locked for `retryAfter` seconds (also
+         *     in `Retry-After`), even for the right password or code. `too_many_requests`: API
+         *     Gateway's throttling of the stage or route.
          */
         TooManyAttempts: {
             headers: {
@@ -1318,6 +1702,31 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    verifyMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaVerifyRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Session"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["MfaVerifyUnauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyAttempts"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     refreshSession: {
         parameters: {
             query?: never;
@@ -1384,6 +1793,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["WrongPassword"];
+            403: components["responses"]["MfaRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyAttempts"];
@@ -1559,6 +1969,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["WrongPassword"];
+            403: components["responses"]["MfaRequired"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["SelfProtection"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1629,6 +2040,129 @@ export interface operations {
             400: components["responses"]["BadParameters"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getMyMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MfaStatusBody"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    startTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            201: components["responses"]["TotpEnrollment"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["MfaRequired"];
+            409: components["responses"]["MfaAlreadyEnabled"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    removeTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaCodeRequest"];
+            };
+        };
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["MfaCodeUnauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyAttempts"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    confirmTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaCodeRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["TotpConfirmed"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["MfaCodeUnauthorized"];
+            409: components["responses"]["TotpConfirmConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyAttempts"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaCodeRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["RecoveryCodes"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["MfaCodeUnauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyAttempts"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["Unavailable"];
@@ -1795,6 +2329,31 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    resetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A user id (a UUID); anything else names no user and gets 404 `not_found`. */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["BadParameters"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["SelfProtection"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];

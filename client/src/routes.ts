@@ -12,11 +12,12 @@ export interface Route {
   /** "bearer": the call carries the session's access token. */
   auth: "none" | "bearer";
   /**
-   * The route checks the current password: its 401 may mean a wrong password,
-   * which a refresh does not cure, so it is not retried (a retry would also
-   * count a second failure towards the lockout).
+   * The route checks something the user typed (the current password, a
+   * second-factor code): its 401 may mean a wrong one, which a refresh does
+   * not cure, so it is not retried (a retry would also count a second failure
+   * towards the lockout, or spend a code's time step).
    */
-  checksPassword?: true;
+  checksSecret?: true;
 }
 
 export const ROUTES = {
@@ -24,13 +25,13 @@ export const ROUTES = {
   signin: { method: "POST", path: "/auth/signin", auth: "none" },
   refresh: { method: "POST", path: "/auth/refresh", auth: "none" },
   signout: { method: "POST", path: "/auth/signout", auth: "bearer" },
-  changePassword: { method: "POST", path: "/auth/password", auth: "bearer", checksPassword: true },
+  changePassword: { method: "POST", path: "/auth/password", auth: "bearer", checksSecret: true },
   forgotPassword: { method: "POST", path: "/auth/password/forgot", auth: "none" },
   resetPassword: { method: "POST", path: "/auth/password/reset", auth: "none" },
   verifyEmail: { method: "POST", path: "/auth/email/verify", auth: "none" },
   resendVerification: { method: "POST", path: "/auth/email/verify/resend", auth: "bearer" },
   getMe: { method: "GET", path: "/users/me", auth: "bearer" },
-  deleteMe: { method: "DELETE", path: "/users/me", auth: "bearer", checksPassword: true },
+  deleteMe: { method: "DELETE", path: "/users/me", auth: "bearer", checksSecret: true },
   listMySessions: { method: "GET", path: "/users/me/sessions", auth: "bearer" },
   endMySession: { method: "DELETE", path: "/users/me/sessions/{sid}", auth: "bearer" },
   listMyEvents: { method: "GET", path: "/users/me/events", auth: "bearer" },
@@ -46,6 +47,13 @@ export const ROUTES = {
   protectedMessage: { method: "GET", path: "/messages/protected", auth: "bearer" },
   moderatorMessage: { method: "GET", path: "/messages/moderator", auth: "bearer" },
   adminMessage: { method: "GET", path: "/messages/admin", auth: "bearer" },
+  verifyMfa: { method: "POST", path: "/auth/mfa/verify", auth: "none" },
+  getMfaStatus: { method: "GET", path: "/users/me/mfa", auth: "bearer" },
+  enrollTotp: { method: "POST", path: "/users/me/mfa/totp", auth: "bearer" },
+  confirmTotp: { method: "POST", path: "/users/me/mfa/totp/confirm", auth: "bearer", checksSecret: true },
+  removeTotp: { method: "DELETE", path: "/users/me/mfa/totp", auth: "bearer", checksSecret: true },
+  regenerateRecoveryCodes: { method: "POST", path: "/users/me/mfa/recovery-codes", auth: "bearer", checksSecret: true },
+  resetUserMfa: { method: "DELETE", path: "/users/{id}/mfa", auth: "bearer" },
 } as const satisfies Record<string, Route>;
 
 export type RouteName = keyof typeof ROUTES;
@@ -60,5 +68,5 @@ export function callFor(
     if (value === undefined || value === "") throw new TypeError(`${route.path}: missing path parameter ${name}`);
     return encodeURIComponent(value);
   });
-  return { method: route.method, path, body: options.body, query: options.query, retryOnUnauthorized: !("checksPassword" in route) };
+  return { method: route.method, path, body: options.body, query: options.query, retryOnUnauthorized: !("checksSecret" in route) };
 }

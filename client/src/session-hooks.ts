@@ -8,4 +8,6 @@ export interface SessionHooks {
   forgetIfCurrent(sid: string): Promise<void>;
   /** Replaces the stored user when the stored session belongs to them. */
   updateUser(user: User): Promise<void>;
+  /** Changes fields of the stored user (a change the caller made to itself that the API answered without the user). */
+  patchUser(patch: Partial<User>): Promise<void>;
 }

@@ -51,6 +51,16 @@ export type ResetPasswordRequest = Schemas["ResetPasswordRequest"];
 export type VerifyEmailRequest = Schemas["VerifyEmailRequest"];
 export type RolesRequest = Schemas["RolesRequest"];
 export type UserUpdateRequest = Schemas["UserUpdateRequest"];
+/** The second step of signin: signin's `mfaToken`, and a TOTP code or a recovery code. */
+export type MfaVerifyRequest = Schemas["MfaVerifyRequest"];
+/** A current TOTP code or an unused recovery code (removing TOTP, regenerating the recovery codes). */
+export type MfaCodeRequest = Schemas["MfaCodeRequest"];
+/** A second factor a user can answer signin's second step with. */
+export type MfaFactor = Schemas["MfaFactor"];
+/** Signin's 403 `mfa_required` body: the error, with the `mfaToken` and the user's `factors`. */
+export type MfaRequiredBody = ErrorBody & Required<Pick<ErrorBody, "mfaToken" | "factors">>;
+/** `GET /users/me/mfa`: TOTP on or off, the number of passkeys, the recovery codes left. */
+export type MfaStatus = Schemas["MfaStatus"];
 
 /** A session, or, when the API requires a verified email before signin, the user alone. */
 export type SignupResponse = JsonOf<paths["/auth/signup"]["post"]["responses"][201]>;
@@ -63,6 +73,12 @@ export type MessageBody = JsonOf<paths["/auth/password/forgot"]["post"]["respons
 export type TextMessage = JsonOf<paths["/messages/public"]["get"]["responses"][200]>;
 export type JwkSet = JsonOf<paths["/.well-known/jwks.json"]["get"]["responses"][200]>;
 export type OpenIdConfiguration = JsonOf<paths["/.well-known/openid-configuration"]["get"]["responses"][200]>;
+/** A started TOTP enrollment: the base32 `secret` and its `otpauthUri` (for a QR code), shown once. */
+export type TotpEnrollment = JsonOf<paths["/users/me/mfa/totp"]["post"]["responses"][201]>;
+/** TOTP is on; `recoveryCodes` (10, shown once) when it is the user's first second factor. */
+export type TotpConfirmation = JsonOf<paths["/users/me/mfa/totp/confirm"]["post"]["responses"][200]>;
+/** 10 new recovery codes (shown once); the older ones no longer work. */
+export type RecoveryCodes = JsonOf<paths["/users/me/mfa/recovery-codes"]["post"]["responses"][200]>;
 
 /** `?limit=` (1 to 100, default 50) and `?cursor=` (the previous page's `nextCursor`). */
 export type ListQuery = Query<paths["/users/me/events"]["get"]>;

@@ -1,7 +1,7 @@
-/** The admin routes on other users' accounts (GET /users, /users/{id}, PATCH, DELETE, events); each its own function and role. */
+/** The admin routes on other users' accounts (GET /users, /users/{id}, PATCH, DELETE, events, DELETE mfa); each its own function and role. */
 import type { Actor } from "../../lib/admin/actor.js";
 import { parseUserId, parseUserUpdate } from "../../lib/admin/input.js";
-import { deleteUserAsAdmin, listUsers, setDisabled } from "../../lib/admin/user-admin.js";
+import { deleteUserAsAdmin, listUsers, resetMfa, setDisabled } from "../../lib/admin/user-admin.js";
 import { listEvents } from "../../lib/audit/event-list.js";
 import type { Caller } from "../../lib/http/caller.js";
 import { json, noContent, protectedRoute, type ApiRequest } from "../../lib/http/routes.js";
@@ -34,4 +34,9 @@ export const deleteUserHandler = protectedRoute({ body: "none", ...admin }, asyn
 export const userEventsHandler = protectedRoute({ body: "none", ...admin }, async (request) => {
   const userId = targetOf(request);
   return json(200, await listEvents(userId, parseListParams(request.event.queryStringParameters), { mustExist: true }));
+});
+
+export const resetMfaHandler = protectedRoute({ body: "none", ...admin }, async (request) => {
+  await resetMfa(actorOf(request), targetOf(request));
+  return noContent();
 });

@@ -6,7 +6,9 @@ import { json, noContent, protectedRoute } from "../../lib/http/routes.js";
 import { parseListParams } from "../../lib/http/list-params.js";
 
 export const deleteMe = protectedRoute({ body: "json" }, async ({ body, caller, client }) => {
-  await deleteMyAccount({ userId: caller.userId, sid: caller.sid, client }, parseAccountDeletion(body).currentPassword);
+  await deleteMyAccount({ userId: caller.userId, sid: caller.sid, client }, parseAccountDeletion(body).currentPassword, Date.now(), {
+    multiFactor: caller.multiFactor,
+  });
   return noContent();
 });
 

@@ -26,7 +26,7 @@ export async function verifyEmail(token: string, now = Date.now(), client: Clien
   return toUser({ ...rest, emailVerified: true });
 }
 
-/** Queues a new verification email for the caller (limited per address by the mailer; none once verified). */
+/** Queues a new verification email for the caller (limited per address by the mailer, signup's email included; none once verified or disabled). */
 export async function resendVerificationEmail(userId: string, now = Date.now()): Promise<void> {
-  await enqueueMail({ type: "verification-requested", userId, limited: true }, now);
+  await enqueueMail({ type: "verification-requested", userId }, now);
 }

@@ -2,6 +2,7 @@
 import { auditEventPut } from "../audit/event-store.js";
 import type { ClientInfo } from "../http/client-info.js";
 import { enqueueMailAfterChange } from "../mail/queue.js";
+import { requireMultiFactor } from "../methods/mfa/step-up.js";
 import { confirmCurrentPassword } from "../methods/password/password-check.js";
 import { hashPassword, requireAcceptableNewPassword } from "../methods/password/password.js";
 import { writeItem } from "../platform/transactions.js";
@@ -13,11 +14,14 @@ export async function changePassword(
   userId: string,
   input: PasswordChangeInput,
   now = Date.now(),
-  origin: { sid?: string; client?: ClientInfo } = {},
+  origin: { sid?: string; client?: ClientInfo; multiFactor?: boolean } = {},
 ): Promise<void> {
   await confirmCurrentPassword(userId, input.currentPassword, now, {
     client: origin.client,
-    before: (user) => requireAcceptableNewPassword(input.newPassword, { email: user.email, username: user.username }),
+    before: (user) => {
+      requireMultiFactor(user, origin.multiFactor === true);
+      requireAcceptableNewPassword(input.newPassword, { email: user.email, username: user.username });
+    },
   });
   const event = { userId, type: "password_changed" as const, at: now, ...(origin.sid && { sessionId: origin.sid }), ...origin.client };
   await writeItem(passwordSetUpdate(userId, await hashPassword(input.newPassword), now), auditEventPut(event));

@@ -47,9 +47,9 @@ async function createUser(user: UserRecord, session: SessionRecord | undefined, 
 /** Creates the user with a first session, and queues the verification email. */
 export async function signup(input: SignupInput, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
   const user = signupRecord(input, await hashPassword(input.password), now);
-  const { record, refreshToken } = newSession(user.userId, ["pwd"], now, client);
+  const { record, refreshToken } = newSession(user, ["pwd"], now, client);
   await createUser(user, record, { userId: user.userId, type: "signup", at: now, sessionId: record.sid, ...client });
-  await enqueueMailAfterChange({ type: "verification-requested", userId: user.userId, limited: false }, now);
+  await enqueueMailAfterChange({ type: "verification-requested", userId: user.userId }, now);
   return sessionResponse(user, record, refreshToken);
 }
 
@@ -58,6 +58,6 @@ export async function signupAnswer(input: SignupInput, now = Date.now(), client:
   if (!config.requireVerifiedEmail) return signup(input, now, client);
   const user = signupRecord(input, await hashPassword(input.password), now);
   await createUser(user, undefined, { userId: user.userId, type: "signup", at: now, ...client });
-  await enqueueMailAfterChange({ type: "verification-requested", userId: user.userId, limited: false }, now);
+  await enqueueMailAfterChange({ type: "verification-requested", userId: user.userId }, now);
   return { user: toUser(user) };
 }

@@ -22,7 +22,10 @@ export interface Actor {
 }
 
 export function selfProtection(): ConflictError {
-  return new ConflictError("An admin cannot remove their own admin role, disable or delete their own account; another admin must do it", "self_protection");
+  return new ConflictError(
+    "An admin cannot remove their own admin role, disable or delete their own account, or reset their own second factor; another admin must do it",
+    "self_protection",
+  );
 }
 
 /** The event that records `actor`'s change to `userId`'s account. */

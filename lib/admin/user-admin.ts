@@ -1,6 +1,6 @@
 /**
  * What an admin may do to users: list and find them, change their roles,
- * disable or enable them, delete them. Plain inputs (validated by input.ts)
+ * disable or enable them, reset their second factor, delete them. Plain inputs (validated by input.ts)
  * and plain outputs; the self-protection rule is in actor.ts.
  */
 import { cursorKey, nextCursor } from "../http/list-paging.js";
@@ -10,7 +10,8 @@ import { queryUsers } from "../users/user-list.js";
 import { findUserIdByEmail, getUsers } from "../users/user-store.js";
 import { toUser, userById, type User } from "../users/users.js";
 import { deleteAccount } from "./account-deletion.js";
-import { writeDisabled, writeRoles } from "./account-writes.js";
+import { enqueueMailAfterChange } from "../mail/queue.js";
+import { writeDisabled, writeMfaReset, writeRoles } from "./account-writes.js";
 import { actorEvent, failed, selfProtection, type Actor } from "./actor.js";
 
 /** Users newest first, or the one user with `email` (a keyed read of the email claim: at most one, never a cursor). */
@@ -48,6 +49,14 @@ export async function setDisabled(actor: Actor, userId: string, disabled: boolea
   const outcome = await writeDisabled(actor.userId, userId, disabled, now, actorEvent(userId, disabled ? "disabled" : "enabled", actor, now));
   if (outcome !== "done") failed(outcome);
   return userById(userId);
+}
+
+/** DELETE /users/{id}/mfa: every second factor of another user removed, its sessions ended, the owner told. */
+export async function resetMfa(actor: Actor, userId: string, now = Date.now()): Promise<void> {
+  if (actor.userId === userId) throw selfProtection();
+  const outcome = await writeMfaReset(actor.userId, userId, now, actorEvent(userId, "mfa_reset", actor, now));
+  if (outcome !== "done") failed(outcome);
+  await enqueueMailAfterChange({ type: "mfa-reset", userId }, now);
 }
 
 export async function deleteUserAsAdmin(actor: Actor, userId: string, now = Date.now()): Promise<void> {

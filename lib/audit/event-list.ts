@@ -14,7 +14,7 @@ export async function listEvents(userId: string, params: ListParams, options: { 
   const startKey = await cursorKey(params.cursor, scope);
   const [page, user] = await Promise.all([
     queryEvents(userId, params.limit, now, startKey),
-    options.mustExist && startKey === undefined ? getUser(userId) : undefined,
+    options.mustExist && startKey === undefined ? getUser(userId, ["pk"]) : undefined,
   ]);
   if (options.mustExist && startKey === undefined && !user && page.events.length === 0) throw new NotFoundError("User not found");
   return { events: page.events satisfies Event[], ...(await nextCursor(page.lastKey, scope)) };

@@ -29,6 +29,12 @@ export const EVENT_TYPES = [
   "disabled",
   "enabled",
   "account_deleted",
+  "mfa_enabled",
+  "mfa_disabled",
+  "mfa_failed",
+  "recovery_code_used",
+  "recovery_codes_regenerated",
+  "mfa_reset",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -10,6 +10,10 @@ export interface Caller {
   userId: string;
   roles: string[];
   sid: string;
+  /** How the session was established (RFC 8176), as the session item says. */
+  amr: string[];
+  /** Two factors established the session (`amr` has `mfa`). */
+  multiFactor: boolean;
 }
 
 /** What the authorizer puts in `requestContext.authorizer` (values must be strings there). */
@@ -17,6 +21,8 @@ export interface AuthorizerContext {
   userId: string;
   roles: string;
   sid: string;
+  /** The session's `amr`, comma-separated (from the session item the authorizer reads anyway). */
+  amr: string;
   /** "active", or "unverified" when the session store could not be read (answered with 503). */
   session: "active" | "unverified";
 }
@@ -27,5 +33,7 @@ export function callerFrom(event: Pick<APIGatewayProxyEvent, "requestContext">):
   if (!context?.userId || !context.sid || typeof context.roles !== "string") throw new UnauthorizedError();
   // The authorizer could not reach the session store: we cannot tell whether the session was ended.
   if (context.session !== "active") throw new ServiceUnavailableError();
-  return { userId: context.userId, sid: context.sid, roles: context.roles ? context.roles.split(",") : [] };
+  // Sessions from before `amr` was passed on were all password sessions.
+  const amr = context.amr ? context.amr.split(",") : ["pwd"];
+  return { userId: context.userId, sid: context.sid, roles: context.roles ? context.roles.split(",") : [], amr, multiFactor: amr.includes("mfa") };
 }

@@ -140,7 +140,13 @@ export function publicRoute(
   return stack(options, () => undefined, handler);
 }
 
-/** A route behind the authorizer; with `roles`, the caller needs one of them (else 403). */
+/**
+ * A route behind the authorizer; with `roles`, the caller needs one of them
+ * (else 403 forbidden), and when every one of them that the caller holds is in
+ * MFA_REQUIRED_ROLES, a multi-factor session (else 403 mfa_required): with
+ * `admin` there, an admin needs one on the moderator routes too, a moderator
+ * does not. The one place both are decided.
+ */
 export function protectedRoute(
   options: { body: BodyMode; roles?: readonly Role[] },
   handler: (request: ApiRequest<Caller>) => Promise<APIGatewayProxyResult>,
@@ -151,6 +157,11 @@ export function protectedRoute(
       const caller = callerFrom(event);
       if (options.roles && !hasAnyRole(caller.roles, options.roles)) {
         throw new ForbiddenError("You do not have the role this route requires");
+      }
+      // The roles that let the caller in: when each of them needs a second factor, so does the session.
+      const granting = options.roles ? caller.roles.filter((role) => options.roles!.includes(role as Role)) : [];
+      if (granting.length > 0 && granting.every((role) => config.mfaRequiredRoles.includes(role)) && !caller.multiFactor) {
+        throw new ForbiddenError("This route needs a session signed in with a second factor", "mfa_required");
       }
       return caller;
     },

@@ -43,19 +43,24 @@ export function issueAccessToken(signing: SigningKey, claims: AccessTokenClaims)
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === "string");
 
+/** How far in the future an `iat` may lie: the clocks of two machines, not a token minted for later. */
+const IAT_SKEW_SECONDS = 60;
+
 /**
  * The published key the token's header names. Only `kid` is read from the
  * header: `jku`, `x5u`, `jwk` and the like are ignored, as a key a token
- * brings along proves nothing.
+ * brings along proves nothing. A `crit` header demands that we understand
+ * extensions we do not implement (RFC 7515 4.1.11): such a token is rejected.
  */
 function keyFor(keys: ReadonlyMap<string, KeyObject>, token: string): KeyObject {
-  let header: { alg?: unknown; kid?: unknown };
+  let header: { alg?: unknown; kid?: unknown; crit?: unknown };
   try {
     header = JSON.parse(Buffer.from(token.slice(0, token.indexOf(".")), "base64url").toString("utf8"));
   } catch {
     throw new InvalidAccessTokenError("malformed header");
   }
   if (header?.alg !== ACCESS_TOKEN_ALGORITHM) throw new InvalidAccessTokenError("wrong alg");
+  if (header.crit !== undefined) throw new InvalidAccessTokenError("crit header");
   const key = typeof header.kid === "string" ? keys.get(header.kid) : undefined;
   if (!key) throw new InvalidAccessTokenError("unknown kid");
   return key;
@@ -63,10 +68,10 @@ function keyFor(keys: ReadonlyMap<string, KeyObject>, token: string): KeyObject 
 
 /**
  * Verifies signature (by the published key its `kid` names), algorithm, typ,
- * iss, aud, exp and nbf, and that the
+ * no `crit`, iss, aud, exp, nbf and an `iat` not in the future, and that the
  * claims we rely on are present and well-typed. Throws InvalidAccessTokenError.
  */
-export function verifyAccessToken(keys: ReadonlyMap<string, KeyObject>, token: string): AccessTokenClaims {
+export function verifyAccessToken(keys: ReadonlyMap<string, KeyObject>, token: string, now = Date.now()): AccessTokenClaims {
   const key = keyFor(keys, token);
   let decoded: jwt.Jwt;
   try {
@@ -75,6 +80,7 @@ export function verifyAccessToken(keys: ReadonlyMap<string, KeyObject>, token: s
       issuer: config.issuer,
       audience: config.audience,
       complete: true,
+      clockTimestamp: Math.floor(now / 1000),
     });
   } catch {
     throw new InvalidAccessTokenError("signature or claims rejected");
@@ -83,16 +89,18 @@ export function verifyAccessToken(keys: ReadonlyMap<string, KeyObject>, token: s
   if (header.typ !== ACCESS_TOKEN_TYPE) throw new InvalidAccessTokenError("wrong typ");
   if (typeof payload !== "object") throw new InvalidAccessTokenError("payload is not an object");
   const claims = payload as jwt.JwtPayload & Record<"sid" | "roles" | "permissions" | "amr" | "client_id", unknown>;
-  const { sub, sid, roles, exp, jti } = claims;
+  const { sub, sid, roles, exp, iat, jti } = claims;
   if (
     typeof sub !== "string" || sub === "" ||
     typeof sid !== "string" || sid === "" ||
     typeof exp !== "number" ||
+    typeof iat !== "number" ||
     typeof jti !== "string" ||
     !isStringArray(roles)
   ) {
     throw new InvalidAccessTokenError("missing or malformed claims");
   }
+  if (iat > Math.floor(now / 1000) + IAT_SKEW_SECONDS) throw new InvalidAccessTokenError("issued in the future");
   // Tokens issued before these claims existed lack them: read as a password session of the first-party client.
   return {
     userId: sub,

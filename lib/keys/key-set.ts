@@ -14,8 +14,11 @@
  *   t + delay              -> signers switch from A to B (newest active key);
  *                             A is retired: it signs nothing more
  *   t + delay + ttl + skew -> every token A signed has expired: a later run prunes A
- * The delay covers the JWK Set's max-age plus the containers' reload interval,
- * so that every verifier knows B before B signs anything.
+ * The delay (`rotationTiming`) covers every cache between the key set and a
+ * verifier: the containers' reload interval, the JWK Set's max-age and the
+ * longest key cache of a verifier in use (API Gateway's HTTP API JWT
+ * authorizer keeps keys up to 2 hours), plus clock skew; so every verifier
+ * knows B before B signs anything.
  */
 import { createHash, generateKeyPairSync, type JsonWebKey } from "node:crypto";
 
@@ -50,6 +53,89 @@ export interface RotationTiming {
   accessTokenTtlSeconds: number;
   /** Allowance for clocks that disagree, added before a retired key is pruned. */
   clockSkewSeconds: number;
+}
+
+/**
+ * The settings of a stage that decide a rotation's timing. Deployed, the ones
+ * the stage was deployed with (serverless.yml writes them to the SSM String
+ * `/auth-api/<stage>/key-timing`); locally, the ones `npm start` runs with.
+ */
+export interface KeyTimingSettings {
+  /** KEY_SET_RELOAD_SECONDS: how long a container keeps a key set before re-reading it. */
+  keySetReloadSeconds: number;
+  /** JWKS_MAX_AGE_SECONDS: how long HTTP caches may keep the JWK Set. */
+  jwksMaxAgeSeconds: number;
+  /** VERIFIER_KEY_CACHE_SECONDS: the longest any verifier in use keeps the keys it fetched. */
+  verifierKeyCacheSeconds: number;
+  /** ACCESS_TOKEN_TTL_SECONDS. */
+  accessTokenTtlSeconds: number;
+}
+
+/** API Gateway's HTTP API JWT authorizer caches a JWK Set for up to 2 hours. */
+export const DEFAULT_VERIFIER_KEY_CACHE_SECONDS = 2 * 60 * 60;
+export const DEPLOYED_CLOCK_SKEW_SECONDS = 60;
+
+/** A stage deployed with serverless.yml's defaults: 7200 + 600 + 300 + 60 s = 2 h 16 min of activation delay. */
+export const DEPLOYED_KEY_TIMING: Readonly<KeyTimingSettings> = Object.freeze({
+  keySetReloadSeconds: 300,
+  jwksMaxAgeSeconds: 600,
+  verifierKeyCacheSeconds: DEFAULT_VERIFIER_KEY_CACHE_SECONDS,
+  accessTokenTtlSeconds: 900,
+});
+
+/**
+ * For a stage whose settings are not known (no key-timing parameter): never
+ * shorter than the defaults, and the JWK Set's max-age at its cap (1 hour).
+ * Too long only slows a rotation down (4 h 1 min of activation delay) and keeps
+ * a retired key published longer; too short could fail tokens.
+ */
+export const FALLBACK_KEY_TIMING: Readonly<KeyTimingSettings> = Object.freeze({
+  keySetReloadSeconds: 3600,
+  jwksMaxAgeSeconds: 3600,
+  verifierKeyCacheSeconds: DEFAULT_VERIFIER_KEY_CACHE_SECONDS,
+  accessTokenTtlSeconds: 3600,
+});
+
+/**
+ * The activation delay is the longest a verifier can go on with a copy of the
+ * public set from before a rotation: a container's copy (reload interval),
+ * kept by an HTTP cache (max-age), then kept by the verifier itself (its key
+ * cache), plus clock skew.
+ */
+export function rotationTiming(settings: KeyTimingSettings, clockSkewSeconds: number): RotationTiming {
+  return {
+    activationDelaySeconds: settings.keySetReloadSeconds + settings.jwksMaxAgeSeconds + settings.verifierKeyCacheSeconds + clockSkewSeconds,
+    accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
+    clockSkewSeconds,
+  };
+}
+
+/**
+ * Parses and checks a stage's key-timing parameter: a JSON object with the four
+ * settings as whole seconds (others are ignored). Throws on anything else: a
+ * rotation must not run on half-understood timing.
+ */
+export function parseKeyTiming(text: string, source: string): KeyTimingSettings {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${source} is not JSON`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`${source} is not a JSON object`);
+  const value = (name: keyof KeyTimingSettings, min: number): number => {
+    const seconds = (parsed as Record<string, unknown>)[name];
+    if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < min) {
+      throw new Error(`${source}: ${name} must be a whole number of seconds${min > 0 ? " above 0" : ""}`);
+    }
+    return seconds;
+  };
+  return {
+    keySetReloadSeconds: value("keySetReloadSeconds", 0),
+    jwksMaxAgeSeconds: value("jwksMaxAgeSeconds", 0),
+    verifierKeyCacheSeconds: value("verifierKeyCacheSeconds", 0),
+    accessTokenTtlSeconds: value("accessTokenTtlSeconds", 1),
+  };
 }
 
 /** A JWK's public members only, whatever else the input carries (never a private part). */
@@ -114,7 +200,9 @@ export interface RotationResult {
 /**
  * One idempotent rotation step at `now`:
  * - prunes from the public set each retired key whose tokens have all expired
- *   (its successor activated more than ttl + skew ago);
+ *   (its successor activated more than ttl + skew ago: every signer switched
+ *   by then, as the activation delay exceeds their reload interval); a verifier
+ *   that still caches a pruned key is not harmed, it only knows one key more;
  * - drops from the private set the private part of each key that no longer
  *   signs (a newer key is active);
  * - publishes a new key, unless one is already waiting to activate. The first

@@ -9,11 +9,16 @@ import type { ClientInfo } from "../http/client-info.js";
 export type MailRequest =
   /** Forgot password: a reset link if an account has this (canonical) email. */
   | { type: "password-reset-requested"; email: string; client?: ClientInfo }
-  /** A verification link, at signup (`limited: false`) or on request (`limited: true`, counted per address). */
-  | { type: "verification-requested"; userId: string; limited: boolean }
+  /** A verification link to the account's address, at signup or on request: every one counted against the address's verification limit (limits.ts). */
+  | { type: "verification-requested"; userId: string }
   /** Notices to the owner after the password changed. */
   | { type: "password-changed"; userId: string }
-  | { type: "password-reset"; userId: string };
+  | { type: "password-reset"; userId: string }
+  /** Notices to the owner after a second factor changed: TOTP confirmed or removed, a recovery code spent, an admin's reset. */
+  | { type: "mfa-enabled"; userId: string }
+  | { type: "mfa-disabled"; userId: string }
+  | { type: "recovery-code-used"; userId: string }
+  | { type: "mfa-reset"; userId: string };
 
 export type MailJob = MailRequest & {
   /** Counts the email once against the limits however often Lambda retries it. */
@@ -36,11 +41,13 @@ export function parseMailJob(payload: unknown): MailJob {
     case "password-reset-requested":
       if (isString(job.email)) return { ...base, type: job.type, email: job.email, ...(client && { client }) };
       break;
-    case "verification-requested":
-      if (isString(job.userId)) return { ...base, type: job.type, userId: job.userId, limited: job.limited !== false };
-      break;
+    case "verification-requested": // a `limited` flag (jobs queued by older code) is dropped: every one is counted
     case "password-changed":
     case "password-reset":
+    case "mfa-enabled":
+    case "mfa-disabled":
+    case "recovery-code-used":
+    case "mfa-reset":
       if (isString(job.userId)) return { ...base, type: job.type, userId: job.userId };
       break;
   }

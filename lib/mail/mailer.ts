@@ -3,19 +3,19 @@
  * account up, apply the per-address limits, make and store the token, render
  * the email and send it through SES. Throwing makes Lambda retry the job
  * (and dead-letter it in the end); a job that must not send (no such
- * account, over the limit, already verified) returns quietly.
+ * account, a disabled one, over the limit, already verified) returns quietly.
  */
-import { mayEmail } from "./limits.js";
+import { mayEmail, mayEmailVerificationLink } from "./limits.js";
 import { describeDuration, describeTime, linkTo, renderEmail } from "./render.js";
 import { logger } from "../platform/logger.js";
 import { sendEmail } from "./ses.js";
 import { parseMailJob, type MailJob } from "./jobs.js";
 import { issueOneTimeToken } from "../one-time-tokens/one-time-token-store.js";
-import { newOneTimeToken, tokenExpiresAt, tokenLifetimeSeconds, type OneTimeTokenKind } from "../one-time-tokens/one-time-tokens.js";
+import { mayUseEmailedTokens, newOneTimeToken, tokenExpiresAt, tokenLifetimeSeconds, type OneTimeTokenKind } from "../one-time-tokens/one-time-tokens.js";
 import * as store from "../users/user-store.js";
 import type { UserRecord } from "../users/user-store.js";
 
-export type MailOutcome = "sent" | "no-account" | "over-limit" | "already-verified";
+export type MailOutcome = "sent" | "no-account" | "disabled" | "over-limit" | "already-verified";
 
 /** A new token of `kind` for the user, replacing the previous one; the link that carries it. */
 async function issueLink(user: UserRecord, kind: OneTimeTokenKind, job: MailJob, now: number): Promise<string | undefined> {
@@ -37,26 +37,34 @@ export async function deliverMailJob(job: MailJob, now = Date.now()): Promise<Ma
       // Counted before the lookup: unknown addresses are limited like known ones.
       if (!(await mayEmail("reset", job.email, job.jobId, now))) return "over-limit";
       const user = await store.findUserByEmail(job.email);
-      // A disabled account is handled by its admins: no reset link for it (the answer was the same 202).
-      if (!user || user.disabled) return "no-account";
+      if (!user) return "no-account";
+      // A disabled account is handled by its admins: no link for it (the answer was the same 202).
+      if (!mayUseEmailedTokens(user)) return "disabled";
       const link = await issueLink(user, "reset", job, now);
       if (!link) return "no-account";
       await sendEmail(renderEmail("reset-password-link", user.email, { link, expiresIn: describeDuration(tokenLifetimeSeconds("reset")) }));
       return "sent";
     }
     case "verification-requested": {
-      const user = await store.getUser(job.userId);
+      const user = await store.getUser(job.userId, store.USER_TOKEN_FIELDS);
       if (!user) return "no-account";
+      if (!mayUseEmailedTokens(user)) return "disabled";
       if (user.emailVerified) return "already-verified";
-      if (job.limited && !(await mayEmail("verify", user.email, job.jobId, now))) return "over-limit";
+      // Every verification email (signup's too) counts at the address it goes to, whichever account asked.
+      if (!(await mayEmailVerificationLink(user.email, job.jobId, now))) return "over-limit";
       const link = await issueLink(user, "verify", job, now);
       if (!link) return "no-account";
       await sendEmail(renderEmail("verify-email-link", user.email, { link, expiresIn: describeDuration(tokenLifetimeSeconds("verify")) }));
       return "sent";
     }
     case "password-changed":
-    case "password-reset": {
-      const user = await store.getUser(job.userId);
+    case "password-reset":
+    case "mfa-enabled":
+    case "mfa-disabled":
+    case "recovery-code-used":
+    case "mfa-reset": {
+      // A notice of a change already made: sent to the account's address (disabled or not), with no link or secret.
+      const user = await store.getUser(job.userId, store.USER_TOKEN_FIELDS);
       if (!user) return "no-account";
       await sendEmail(renderEmail(`${job.type}-notice`, user.email, { time: describeTime(job.at) }));
       return "sent";

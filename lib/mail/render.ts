@@ -11,10 +11,18 @@
  */
 import { config } from "../platform/config.js";
 import type { Email } from "./ses.js";
+import mfaDisabledHtml from "./templates/mfa-disabled-notice.html";
+import mfaDisabledText from "./templates/mfa-disabled-notice.txt";
+import mfaEnabledHtml from "./templates/mfa-enabled-notice.html";
+import mfaEnabledText from "./templates/mfa-enabled-notice.txt";
+import mfaResetHtml from "./templates/mfa-reset-notice.html";
+import mfaResetText from "./templates/mfa-reset-notice.txt";
 import passwordChangedHtml from "./templates/password-changed-notice.html";
 import passwordChangedText from "./templates/password-changed-notice.txt";
 import passwordResetHtml from "./templates/password-reset-notice.html";
 import passwordResetText from "./templates/password-reset-notice.txt";
+import recoveryCodeUsedHtml from "./templates/recovery-code-used-notice.html";
+import recoveryCodeUsedText from "./templates/recovery-code-used-notice.txt";
 import resetPasswordHtml from "./templates/reset-password-link.html";
 import resetPasswordText from "./templates/reset-password-link.txt";
 import verifyEmailHtml from "./templates/verify-email-link.html";
@@ -26,6 +34,10 @@ export const TEMPLATES = {
   "reset-password-link": { text: resetPasswordText, html: resetPasswordHtml },
   "password-changed-notice": { text: passwordChangedText, html: passwordChangedHtml },
   "password-reset-notice": { text: passwordResetText, html: passwordResetHtml },
+  "mfa-enabled-notice": { text: mfaEnabledText, html: mfaEnabledHtml },
+  "mfa-disabled-notice": { text: mfaDisabledText, html: mfaDisabledHtml },
+  "recovery-code-used-notice": { text: recoveryCodeUsedText, html: recoveryCodeUsedHtml },
+  "mfa-reset-notice": { text: mfaResetText, html: mfaResetHtml },
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

@@ -5,8 +5,11 @@
  */
 import type { Authentication } from "../sessions/sessions.js";
 import type { UserRecord } from "../users/user-store.js";
+import type { Attempt } from "./lockout/attempts.js";
 
 export interface FirstFactor {
   user: UserRecord;
   authentication: Authentication;
+  /** The lockout attempt a checked secret was reserved under: its failures are forgotten once the signin completes. */
+  attempt?: Attempt;
 }

@@ -19,7 +19,7 @@ export interface OneTimeTokenRecord {
   expiresAt: number;
 }
 
-/** The one answer for a token that is unknown, expired, used or replaced: nothing to tell them apart. */
+/** The one answer for a token that is unknown, expired, used, replaced or of a disabled account: nothing to tell them apart. */
 export const TOKEN_REJECTED = "This link is invalid or has expired; request a new one";
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -44,6 +44,18 @@ export function tokenLifetimeSeconds(kind: OneTimeTokenKind): number {
 
 export function tokenExpiresAt(kind: OneTimeTokenKind, now: number): number {
   return Math.floor(now / 1000) + tokenLifetimeSeconds(kind);
+}
+
+/**
+ * Whether an account may be sent emailed tokens and may spend them: not while
+ * an admin has disabled it (its admins handle it, not a link). The one rule of
+ * the mailer (no link is issued or sent) and of the token check (none is
+ * spent, 400 invalid_token). The spend holds it too, against a disable that
+ * lands after the check: the user's update in the spending transaction is
+ * conditioned on `attribute_not_exists(disabled)` (users/user-store.ts).
+ */
+export function mayUseEmailedTokens(user: { disabled?: boolean }): boolean {
+  return !user.disabled;
 }
 
 /**

@@ -21,6 +21,14 @@ function nonNegativeInt(name: string, fallback: number, max: number): number {
   return value;
 }
 
+function intInRange(name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
 const DEFAULT_ROLE_PERMISSIONS = {
   moderator: ["read:moderator-messages"],
   admin: ["read:moderator-messages", "read:admin-messages"],
@@ -59,6 +67,8 @@ export const config = Object.freeze({
   /** Which permissions each role grants; access tokens carry the union for the user's roles (`permissions`). */
   rolePermissions: rolePermissions(),
   refreshTokenTtlSeconds: positiveInt("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 60 * 60),
+  /** The absolute lifetime of a session from its signin, however often it refreshes (the contract: 90 days). */
+  sessionMaxAgeSeconds: positiveInt("SESSION_MAX_AGE_SECONDS", 90 * 24 * 60 * 60),
   /** How long a container keeps a key set before re-reading it (how soon it learns of a rotation). */
   keySetReloadSeconds: positiveInt("KEY_SET_RELOAD_SECONDS", 300),
   /** Cache-Control max-age of the JWK Set and discovery document; at most an hour (the contract). */
@@ -69,7 +79,11 @@ export const config = Object.freeze({
    * 0 is strict. Capped: a long window is a long time for a stolen token to go unnoticed.
    */
   refreshReuseGraceSeconds: nonNegativeInt("REFRESH_REUSE_GRACE_SECONDS", 10, 300),
-  bcryptCost: positiveInt("BCRYPT_COST", 12),
+  /**
+   * bcrypt's work factor. Below 10 is too cheap against offline guessing; above 15
+   * a signin costs seconds of Lambda CPU (each step doubles it). Out of range, refuse to start.
+   */
+  bcryptCost: intInRange("BCRYPT_COST", 12, 10, 15),
   corsOrigins: (env.CORS_ORIGINS || "http://localhost:4040")
     .split(",")
     .map((origin) => origin.trim())
@@ -80,12 +94,25 @@ export const config = Object.freeze({
   appName: env.APP_NAME || "Auth API",
   /** The sender, an address of an identity verified in Amazon SES. */
   mailFrom: env.MAIL_FROM || "no-reply@example.com",
+  /**
+   * MFA_REQUIRED_ROLES (comma-separated, default none; `admin` recommended):
+   * a route that needs one of these roles answers 403 mfa_required to a
+   * session that is not multi-factor.
+   */
+  mfaRequiredRoles: (env.MFA_REQUIRED_ROLES || "")
+    .split(",")
+    .map((role) => role.trim())
+    .filter(Boolean),
   /** Signin of an unverified account answers 403, signup returns no session. */
   requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL === "true",
   resetTokenTtlSeconds: positiveInt("RESET_TOKEN_TTL_SECONDS", 30 * 60),
   verificationTokenTtlSeconds: positiveInt("VERIFICATION_TOKEN_TTL_SECONDS", 24 * 60 * 60),
+  /** Forgot-password emails per address. */
   emailLimitPerMinute: positiveInt("EMAIL_LIMIT_PER_MINUTE", 1),
   emailLimitPerHour: positiveInt("EMAIL_LIMIT_PER_HOUR", 5),
+  /** Verification emails per address (signup, resend, email change together): one resend right after signup still goes out. */
+  verificationEmailLimitPerMinute: positiveInt("VERIFICATION_EMAIL_LIMIT_PER_MINUTE", 2),
+  verificationEmailLimitPerHour: positiveInt("VERIFICATION_EMAIL_LIMIT_PER_HOUR", 5),
   /** The function that sends every email, invoked asynchronously (Lambda retries it, then dead-letters). */
   mailerFunctionName: env.MAILER_FUNCTION_NAME || "auth-api-local-mailer",
   /** Set locally: the local SES engine (aws-ses-v2-local) and serverless offline's Lambda port. */

@@ -71,9 +71,24 @@ export function isConditionFailed(error: unknown): boolean {
   return error instanceof Error && error.name === "ConditionalCheckFailedException";
 }
 
-/** One strongly consistent keyed read; undefined when there is no such item. */
-export async function getItem(table: string, key: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await guarded(() => documentClient.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })));
+/** `#a0, #a1, ...` for attribute names, so that reserved words (roles, name) need no thought. */
+export function projection(attributes: readonly string[]): { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } {
+  const names = Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name]));
+  return { ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names };
+}
+
+/**
+ * One strongly consistent keyed read, of `attributes` only when given (IAM may
+ * allow no more: `dynamodb:Attributes`); undefined when there is no such item.
+ */
+export async function getItem(
+  table: string,
+  key: Record<string, unknown>,
+  attributes?: readonly string[],
+): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await guarded(() =>
+    documentClient.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true, ...(attributes && projection(attributes)) })),
+  );
   return Item;
 }
 
@@ -92,7 +107,6 @@ export async function batchGet(
   options: { consistent?: boolean } = {},
 ): Promise<Record<string, unknown>[]> {
   const found: Record<string, unknown>[] = [];
-  const names = Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name]));
   for (let start = 0; start < keys.length; start += BATCH_GET_MAX_KEYS) {
     let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_MAX_KEYS);
     for (let attempt = 1; pending && pending.length > 0; attempt++) {
@@ -100,7 +114,7 @@ export async function batchGet(
         if (attempt > 6) throw new ServiceUnavailableError();
         await sleep(10 + Math.random() * 40 * attempt);
       }
-      const request = { Keys: pending, ConsistentRead: options.consistent ?? true, ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names };
+      const request = { Keys: pending, ConsistentRead: options.consistent ?? true, ...projection(attributes) };
       const page: BatchGetCommandOutput = await guarded(() => documentClient.send(new BatchGetCommand({ RequestItems: { [table]: request } })));
       found.push(...(page.Responses?.[table] ?? []));
       pending = page.UnprocessedKeys?.[table]?.Keys;

@@ -15,13 +15,18 @@ export type ErrorCode =
   | "invalid_credentials"
   | "wrong_password"
   | "invalid_refresh_token"
+  | "invalid_mfa_code"
+  | "mfa_token_invalid"
   | "forbidden"
+  | "mfa_required"
   | "account_disabled"
   | "email_not_verified"
   | "not_found"
   | "email_taken"
   | "username_taken"
   | "self_protection"
+  | "mfa_already_enabled"
+  | "no_pending_enrollment"
   | "payload_too_large"
   | "unsupported_media_type"
   | "too_many_attempts"
@@ -54,13 +59,13 @@ export class BadRequestError extends HttpError {
 }
 
 export class UnauthorizedError extends HttpError {
-  constructor(message = "Unauthorized", code: "unauthorized" | "invalid_credentials" | "wrong_password" | "invalid_refresh_token" = "unauthorized") {
+  constructor(message = "Unauthorized", code: "unauthorized" | "invalid_credentials" | "wrong_password" | "invalid_refresh_token" | "invalid_mfa_code" | "mfa_token_invalid" = "unauthorized") {
     super(401, code, message);
   }
 }
 
 export class ForbiddenError extends HttpError {
-  constructor(message = "Forbidden", code: "forbidden" | "account_disabled" | "email_not_verified" = "forbidden") {
+  constructor(message = "Forbidden", code: "forbidden" | "account_disabled" | "email_not_verified" | "mfa_required" = "forbidden") {
     super(403, code, message);
   }
 }
@@ -72,7 +77,7 @@ export class NotFoundError extends HttpError {
 }
 
 export class ConflictError extends HttpError {
-  constructor(message: string, code: "email_taken" | "username_taken" | "self_protection") {
+  constructor(message: string, code: "email_taken" | "username_taken" | "self_protection" | "mfa_already_enabled" | "no_pending_enrollment") {
     super(409, code, message);
   }
 }

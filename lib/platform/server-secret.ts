@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { readParameter } from "./parameters.js";
 
 /** Each use of the secret, named: the name is HKDF's `info`, so keys differ per use. */
-export type KeyPurpose = "refresh-token-rotation" | "list-cursor";
+export type KeyPurpose = "refresh-token-rotation" | "list-cursor" | "totp-secret" | "recovery-code";
 
 let secret: Promise<Buffer> | undefined;
 const keys = new Map<KeyPurpose, Promise<Buffer>>();

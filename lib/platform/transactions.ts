@@ -7,7 +7,7 @@
 import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ServiceUnavailableError } from "./errors.js";
-import { documentClient, guarded, isTransactionCanceled } from "./dynamodb.js";
+import { documentClient, guarded, isConditionFailed, isTransactionCanceled } from "./dynamodb.js";
 
 export type TransactItem = NonNullable<TransactWriteCommand["input"]["TransactItems"]>[number];
 export type Put = Required<Pick<TransactItem, "Put">>;
@@ -51,4 +51,15 @@ export async function writeItem(write: Put | Update | Delete, ...together: Trans
   if ("Put" in write) await guarded(() => documentClient.send(new PutCommand(write.Put)));
   else if ("Update" in write) await guarded(() => documentClient.send(new UpdateCommand(write.Update)));
   else await guarded(() => documentClient.send(new DeleteCommand(write.Delete)));
+}
+
+/** One conditional put, update or delete: false, with nothing written, when its condition failed. */
+export async function writeIfCondition(write: Put | Update | Delete): Promise<boolean> {
+  try {
+    await writeItem(write);
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
 }

@@ -2,7 +2,7 @@
 import type { ClientInfo } from "../http/client-info.js";
 import { NotFoundError } from "../platform/errors.js";
 import { logger } from "../platform/logger.js";
-import { getUser } from "../users/user-store.js";
+import { USER_SESSION_FIELDS, getUser } from "../users/user-store.js";
 import { endSessionRecorded, getSession, getSessions, listSessionIds, type SessionSummary } from "./session-store.js";
 import { isLive, sessionEvent } from "./sessions.js";
 
@@ -41,7 +41,7 @@ function toSessionInfo(session: SessionSummary, currentSid: string): SessionInfo
 
 /** The user's live sessions, most recently used first; `current` marks the caller's. */
 export async function listSessions(userId: string, currentSid: string, now = Date.now()): Promise<SessionInfo[]> {
-  const [sids, user] = await Promise.all([listSessionIds(userId), getUser(userId)]);
+  const [sids, user] = await Promise.all([listSessionIds(userId), getUser(userId, USER_SESSION_FIELDS)]);
   if (!user) return [];
   if (sids.length > MAX_LISTED_SESSIONS) {
     logger.warn({ userId, sessionItems: sids.length, read: MAX_LISTED_SESSIONS }, "session list truncated");
@@ -61,7 +61,7 @@ export async function listSessions(userId: string, currentSid: string, now = Dat
 export async function revokeOwnSession(userId: string, sid: string, now = Date.now(), client: ClientInfo = {}): Promise<void> {
   const notFound = () => new NotFoundError("Session not found");
   if (!SESSION_ID_PATTERN.test(sid)) throw notFound();
-  const [session, user] = await Promise.all([getSession(sid), getUser(userId)]);
+  const [session, user] = await Promise.all([getSession(sid), getUser(userId, USER_SESSION_FIELDS)]);
   if (!session || !user || session.userId !== userId || !isLive(session, user, now)) throw notFound();
   // The condition (still open, still the user's) closes the race with a concurrent signout.
   const ended = await endSessionRecorded(sid, now, sessionEvent("session_revoked", userId, now, client, sid), userId);

@@ -7,7 +7,7 @@ import { UnauthorizedError } from "../platform/errors.js";
 import { config } from "../platform/config.js";
 import { logger } from "../platform/logger.js";
 import { serverKey } from "../platform/server-secret.js";
-import { getUser, type UserRecord } from "../users/user-store.js";
+import { USER_SESSION_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
 import { decideRefresh, nextRefreshToken } from "./refresh-rotation.js";
 import { REFRESH_TOKEN_REJECTED, hashRefreshToken, refreshTokenSid } from "./refresh-tokens.js";
 import { endSessionRecorded, getRotatedRefreshToken, getSession, rotateRefreshToken, type SessionRecord } from "./session-store.js";
@@ -44,10 +44,10 @@ export async function refreshSession(refreshToken: string, now = Date.now(), cli
     }
     if (decision !== "rotate" && decision !== "repeat") break;
 
-    user ??= await getUser(session.userId);
+    user ??= await getUser(session.userId, USER_SESSION_FIELDS);
     if (!user || !isLive(session, user, now)) break;
     if (decision === "repeat") return sessionResponse(user, session, next);
-    const rotated = await rotateRefreshToken(session, { refreshTokenHash: nextHash, expiresAt: refreshExpiry(now) }, now, client);
+    const rotated = await rotateRefreshToken(session, { refreshTokenHash: nextHash, expiresAt: refreshExpiry(session.createdAt, now) }, now, client);
     if (rotated) return sessionResponse(user, session, next);
     // A concurrent refresh with the same token won (or the session ended): read again and decide again.
   }

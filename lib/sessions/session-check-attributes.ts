@@ -6,6 +6,6 @@
  * the signed client.
  */
 export const SESSION_CHECK_ATTRIBUTES = {
-  session: ["pk", "expiresAt", "revokedAt", "createdAt"],
-  user: ["pk", "roles", "disabled", "sessionsRevokedAt"],
+  session: ["pk", "userId", "expiresAt", "revokedAt", "createdAt", "sessionVersion", "amr"],
+  user: ["pk", "roles", "disabled", "sessionsRevokedAt", "sessionVersion"],
 } as const;

@@ -15,7 +15,7 @@ import { awsJson } from "../platform/aws-json.js";
 import { config } from "../platform/config.js";
 import { ServiceUnavailableError } from "../platform/errors.js";
 import { SESSION_CHECK_ATTRIBUTES } from "./session-check-attributes.js";
-import { isSessionOpen, sessionPk } from "./session-item.js";
+import { isSessionCurrent, isSessionOpen, sessionPk } from "./session-item.js";
 
 
 type Attribute = { S?: string; N?: string; BOOL?: boolean; L?: { S?: string }[] };
@@ -43,11 +43,12 @@ function request(sid: string, userId: string): Record<string, unknown> {
 }
 
 /**
- * The user's current roles when the session is live and the account exists
- * and is enabled; undefined otherwise. A session is live when it is open and
- * younger than the user's last "end every session" (password change, disabling).
+ * The user's current roles when the session is live, is the user's own, and
+ * the account exists and is enabled; undefined otherwise. A session is live
+ * when it is open and current (no "end every session" since it was created:
+ * password change or reset, disabling, sign out everywhere).
  */
-export async function checkSession(sid: string, userId: string, now = Date.now()): Promise<{ roles: string[] } | undefined> {
+export async function checkSession(sid: string, userId: string, now = Date.now()): Promise<{ roles: string[]; amr: string[] } | undefined> {
   let pending: Record<string, unknown> = request(sid, userId);
   const found: Record<string, Item[]> = {};
   // BatchGetItem may leave keys unprocessed under throttling: ask again for those, a few times.
@@ -65,10 +66,16 @@ export async function checkSession(sid: string, userId: string, now = Date.now()
   }
   const session = found[config.sessionsTable]?.[0];
   const user = found[config.usersTable]?.[0];
-  if (!session || !user || user.disabled?.BOOL === true) return undefined;
+  // A token naming another user's session is forged or misissued: never the owner's session.
+  if (!session || !user || session.userId?.S !== userId || user.disabled?.BOOL === true) return undefined;
   const createdAt = number(session.createdAt) ?? 0;
-  const revokedAll = number(user.sessionsRevokedAt);
-  if (!isSessionOpen({ revokedAt: number(session.revokedAt), expiresAt: number(session.expiresAt) ?? 0 }, now)) return undefined;
-  if (revokedAll !== undefined && createdAt <= revokedAll) return undefined;
-  return { roles: (user.roles?.L ?? []).map((role) => role.S).filter((role): role is string => typeof role === "string") };
+  if (!isSessionOpen({ revokedAt: number(session.revokedAt), expiresAt: number(session.expiresAt) ?? 0, createdAt }, now)) return undefined;
+  const current = isSessionCurrent(
+    { sessionVersion: number(session.sessionVersion), createdAt },
+    { sessionVersion: number(user.sessionVersion), sessionsRevokedAt: number(user.sessionsRevokedAt) },
+  );
+  if (!current) return undefined;
+  const strings = (attribute: Attribute | undefined) => (attribute?.L ?? []).map((item) => item.S).filter((item): item is string => typeof item === "string");
+  // Sessions stored before `amr` existed were all opened by a password.
+  return { roles: strings(user.roles), amr: session.amr ? strings(session.amr) : ["pwd"] };
 }

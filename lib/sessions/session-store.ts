@@ -19,17 +19,25 @@ import { auditEventPut, type AuditEvent } from "../audit/event-store.js";
 import type { ClientInfo } from "../http/client-info.js";
 import { config } from "../platform/config.js";
 import { batchGet, conditionFailedAt, documentClient, getItem, guarded, isTransactionCanceled } from "../platform/dynamodb.js";
-import { transactWrite, writeItem, type Put } from "../platform/transactions.js";
+import { transactWrite, type Put, type TransactItem } from "../platform/transactions.js";
 import { sessionPk, sidOfSessionPk } from "./session-item.js";
 
-/** How a session was established (RFC 8176 `amr` values): `pwd` after a password. */
-export type AuthenticationMethod = "pwd";
+/**
+ * How a session was established (RFC 8176 `amr` values): `pwd` after a
+ * password, `otp` after a TOTP or recovery code, and `mfa` whenever two factors did.
+ */
+export type AuthenticationMethod = "pwd" | "otp" | "mfa";
 
 export interface SessionRecord {
   sid: string;
   userId: string;
-  /** Epoch ms. */
+  /** Epoch ms of the signin: SESSION_MAX_AGE_SECONDS counts from here. */
   createdAt: number;
+  /**
+   * The user's sessionVersion when the session was created: it lives only
+   * while the user's is the same (session-item.ts). Absent on sessions stored before versions.
+   */
+  sessionVersion?: number;
   /** Epoch ms of the signin or the last refresh. */
   lastUsedAt: number;
   /** The methods that established the session; its access tokens carry them. */
@@ -65,7 +73,7 @@ function withoutKey<T>(item: Record<string, unknown> | undefined): T | undefined
   return rest as T;
 }
 
-/** Sessions stored before `amr` existed were all opened by a password. */
+/** Sessions stored before `amr` existed were all opened by a password (their missing sessionVersion stays missing: session-item.ts). */
 function toSessionRecord(item: Record<string, unknown> | undefined): SessionRecord | undefined {
   const session = withoutKey<SessionRecord>(item);
   return session && { ...session, amr: session.amr ?? ["pwd"] };
@@ -76,9 +84,20 @@ export function sessionPut(session: SessionRecord): Put {
   return { Put: { TableName: sessions, Item: { ...sessionKey(session.sid), ...session }, ConditionExpression: "attribute_not_exists(pk)" } };
 }
 
-/** Stores a new session; with `event`, in one transaction with the audit event that records it. */
-export async function putSession(session: SessionRecord, event?: AuditEvent): Promise<void> {
-  await writeItem(sessionPut(session), ...(event ? [auditEventPut(event)] : []));
+/**
+ * Stores a new session in one transaction with `conditions` (that its user is
+ * still as the signin read it; that what the signin spends is still there)
+ * and the audit event that records it. False, with nothing written, when a
+ * condition failed.
+ */
+export async function putSession(session: SessionRecord, conditions: TransactItem[], event: AuditEvent): Promise<boolean> {
+  try {
+    await transactWrite([sessionPut(session), ...conditions, auditEventPut(event)]);
+    return true;
+  } catch (error) {
+    if (isTransactionCanceled(error) && conditions.some((_, i) => conditionFailedAt(error, i + 1))) return false;
+    throw error;
+  }
 }
 
 export async function getSession(sid: string): Promise<SessionRecord | undefined> {
@@ -171,7 +190,7 @@ export async function endSessionRecorded(sid: string, now: number, event: AuditE
  * that no longer exist are left out; the order is not kept.
  */
 export async function getSessions(sids: readonly string[]): Promise<SessionSummary[]> {
-  const items = await batchGet(sessions, sids.map(sessionKey), ["pk", "userId", "createdAt", "lastUsedAt", "ipAddress", "userAgent", "expiresAt", "revokedAt"]);
+  const items = await batchGet(sessions, sids.map(sessionKey), ["pk", "userId", "createdAt", "sessionVersion", "lastUsedAt", "ipAddress", "userAgent", "expiresAt", "revokedAt"]);
   return items.map((item) => ({ ...withoutKey<SessionSummary>(item)!, sid: sidOfSessionPk(String(item.pk)) }));
 }
 

@@ -11,10 +11,12 @@ import { issueAccessToken } from "../keys/access-tokens.js";
 import { signingKey } from "../keys/signing-keys.js";
 import { config } from "../platform/config.js";
 import { permissionsOf } from "../users/roles.js";
-import type { UserRecord } from "../users/user-store.js";
+import { sessionVersionCheck, type UserRecord } from "../users/user-store.js";
+import { UnauthorizedError, type HttpError } from "../platform/errors.js";
+import type { TransactItem } from "../platform/transactions.js";
 import { toUser, type User } from "../users/users.js";
 import { hashRefreshToken, newRefreshToken } from "./refresh-tokens.js";
-import { isSessionOpen } from "./session-item.js";
+import { isSessionCurrent, isSessionOpen } from "./session-item.js";
 import { putSession, type AuthenticationMethod, type SessionRecord } from "./session-store.js";
 
 /** The response body of signup, signin and refresh. */
@@ -32,11 +34,20 @@ export interface Authentication {
   method: "password";
 }
 
-export const refreshExpiry = (now: number) => Math.floor(now / 1000) + config.refreshTokenTtlSeconds;
+/**
+ * When a refresh token handed out `now` expires: REFRESH_TOKEN_TTL_SECONDS
+ * from now, but never past the session's absolute end (SESSION_MAX_AGE_SECONDS
+ * from its signin at `createdAt`), however often it refreshes.
+ */
+export const refreshExpiry = (createdAt: number, now: number) =>
+  Math.min(Math.floor(now / 1000) + config.refreshTokenTtlSeconds, Math.floor(createdAt / 1000) + config.sessionMaxAgeSeconds);
 
-/** A new session record for the user and the refresh token that opens it (returned once, stored hashed). */
+/**
+ * A new session record for the user and the refresh token that opens it
+ * (returned once, stored hashed), under the user's current `sessionVersion`.
+ */
 export function newSession(
-  userId: string,
+  user: Pick<UserRecord, "userId" | "sessionVersion">,
   amr: AuthenticationMethod[],
   now: number,
   client: ClientInfo = {},
@@ -47,12 +58,13 @@ export function newSession(
     refreshToken,
     record: {
       sid,
-      userId,
+      userId: user.userId,
       createdAt: now,
+      sessionVersion: user.sessionVersion ?? 0,
       lastUsedAt: now,
       amr,
       ...client,
-      expiresAt: refreshExpiry(now),
+      expiresAt: refreshExpiry(now, now),
       refreshTokenHash: hashRefreshToken(refreshToken),
     },
   };
@@ -71,24 +83,43 @@ export async function sessionResponse(user: UserRecord, session: Pick<SessionRec
   return { user: toUser(user), accessToken, refreshToken, tokenType: "Bearer", expiresIn };
 }
 
-/** Starts a session for an existing user (signin), in one transaction with its `signin` event. */
-export async function startSession(user: UserRecord, authentication: Authentication, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
-  const { record, refreshToken } = newSession(user.userId, authentication.amr, now, client);
-  await putSession(record, { userId: user.userId, type: "signin", method: authentication.method, at: now, sessionId: record.sid, ...client });
+/**
+ * Starts a session for an existing user (signin), in one transaction with its
+ * `signin` event and a check that the user is still as the signin read it
+ * (`user.sessionVersion`). When a password change, reset, disabling or "sign
+ * out everywhere" came between, no session is created: `refusal` (by default
+ * 401 invalid_credentials: sign in again). `spends` joins the transaction
+ * with its own condition (a second step's mfaToken): refused alike.
+ */
+export async function startSession(
+  user: UserRecord,
+  authentication: Authentication,
+  now = Date.now(),
+  client: ClientInfo = {},
+  options: { spends?: TransactItem; refusal?: () => HttpError } = {},
+): Promise<Session> {
+  const { record, refreshToken } = newSession(user, authentication.amr, now, client);
+  const event = { userId: user.userId, type: "signin" as const, method: authentication.method, at: now, sessionId: record.sid, ...client };
+  const conditions = [sessionVersionCheck(user), ...(options.spends ? [options.spends] : [])];
+  if (!(await putSession(record, conditions, event))) {
+    throw options.refusal?.() ?? new UnauthorizedError("The account changed while signing in: sign in again", "invalid_credentials");
+  }
   return sessionResponse(user, record, refreshToken);
 }
 
 /**
  * THE rule for whether a session of this user is live: refresh, the device
- * list and session revocation all ask here. Not ended, not expired, not older
- * than the user's last "end every session", and the account not disabled.
+ * list and session revocation all ask here (and the authorizer's
+ * session-check.ts by the same session-item.ts rules). Open (not ended,
+ * expired or past its maximum age), current (no "end every session" since it
+ * was created), and the account not disabled.
  */
-export function isLive(session: Pick<SessionRecord, "createdAt" | "expiresAt" | "revokedAt">, user: UserRecord, now: number): boolean {
-  return (
-    isSessionOpen(session, now) &&
-    (user.sessionsRevokedAt === undefined || session.createdAt > user.sessionsRevokedAt) &&
-    !user.disabled
-  );
+export function isLive(
+  session: Pick<SessionRecord, "createdAt" | "expiresAt" | "revokedAt" | "sessionVersion">,
+  user: Pick<UserRecord, "sessionVersion" | "sessionsRevokedAt" | "disabled">,
+  now: number,
+): boolean {
+  return isSessionOpen(session, now) && isSessionCurrent(session, user) && !user.disabled;
 }
 
 /** An audit event of one of the user's sessions. */

@@ -31,8 +31,18 @@ export interface UserRecord {
    * stored before it existed all have a password: absent means "has one".
    */
   passwordless?: true;
+  /** Set (true) while the user has a second factor (a confirmed TOTP, methods/totp/): signin then asks for it. */
+  mfaEnabled?: true;
   createdAt: string;
-  /** Epoch ms: sessions created before this were ended by a password change or "sign out everywhere". */
+  /**
+   * Counts every "end every session" (password change or reset, disabling,
+   * sign out everywhere; absent = 0). A session records the number it was
+   * created under and lives only while the user's is still the same, so a
+   * signin that read the old password or state cannot outlive the change,
+   * however the requests interleave (the contract, Account lifecycle).
+   */
+  sessionVersion?: number;
+  /** Epoch ms of the last "end every session" (shown and audited; sessions stored before sessionVersion are judged by it). */
   sessionsRevokedAt?: number;
   /** Set (true) only while an admin has disabled the account; absent otherwise. */
   disabled?: boolean;
@@ -77,12 +87,23 @@ export function toUserRecord(item: Record<string, unknown> | undefined): UserRec
 
 // ---- reads ----------------------------------------------------------------
 
-export async function getUser(userId: string): Promise<UserRecord | undefined> {
-  return toUserRecord(await getItem(users, userKey(userId)));
-}
-
 /** What any client may see of a user (users.ts `toUser`): never a hash. */
-export const USER_FIELDS = ["pk", "userId", "email", "emailVerified", "username", "name", "roles", "disabled", "createdAt", "passwordless"] as const;
+export const USER_FIELDS = ["pk", "userId", "email", "emailVerified", "username", "name", "roles", "disabled", "createdAt", "passwordless", "mfaEnabled"] as const;
+/** And whether its sessions live (sessions/sessions.ts `isLive`): what refresh and the device list read. */
+export const USER_SESSION_FIELDS = [...USER_FIELDS, "sessionVersion", "sessionsRevokedAt"] as const;
+/** And the hashes of its emailed tokens, never the password's: what the mailer and the token spenders read. */
+export const USER_TOKEN_FIELDS = [...USER_SESSION_FIELDS, "resetTokenHash", "verifyTokenHash"] as const;
+
+type UserAttribute = keyof UserRecord | "pk";
+
+/**
+ * The user item; `fields` only when given. Only the functions that check or
+ * set a password read the whole item (their IAM roles alone may read
+ * `passwordHash`, test/template).
+ */
+export async function getUser(userId: string, fields?: readonly UserAttribute[]): Promise<UserRecord | undefined> {
+  return toUserRecord(await getItem(users, userKey(userId), fields));
+}
 
 /**
  * Users by id, USER_FIELDS only (never a hash); users that no longer exist are
@@ -101,9 +122,10 @@ async function userIdByClaim(key: { pk: string }): Promise<string | undefined> {
 export const findUserIdByEmail = (email: string) => userIdByClaim(emailKey(email));
 export const findUserIdByUsername = (username: string) => userIdByClaim(usernameKey(username));
 
+/** The user of a canonical email, without its password hash (the mailer's lookup). */
 export async function findUserByEmail(email: string): Promise<UserRecord | undefined> {
   const userId = await findUserIdByEmail(email);
-  return userId === undefined ? undefined : getUser(userId);
+  return userId === undefined ? undefined : getUser(userId, USER_TOKEN_FIELDS);
 }
 
 // ---- creation -------------------------------------------------------------
@@ -134,116 +156,144 @@ export function takenClaim(error: unknown, user: UserRecord): "email" | "usernam
 
 // ---- updates (transaction items) -------------------------------------------
 
+const userUpdate = (userId: string, update: Omit<Update["Update"], "TableName" | "Key">): Update => ({
+  Update: { TableName: users, Key: userKey(userId), ...update },
+});
+const userCheck = (userId: string, check: Omit<ConditionCheck["ConditionCheck"], "TableName" | "Key">): ConditionCheck => ({
+  ConditionCheck: { TableName: users, Key: userKey(userId), ...check },
+});
+
+/** The part of an update that ends every session of the user (sessionVersionCheck, sessions.ts `isLive`). */
+const END_SESSIONS = "sessionsRevokedAt = :now, sessionVersion = if_not_exists(sessionVersion, :zero) + :one";
+const endSessionsValues = (now: number) => ({ ":now": now, ":zero": 0, ":one": 1 });
+
 /** A new password hash; every earlier session ends, and a pending reset token dies with the old password. */
 export function passwordSetUpdate(userId: string, passwordHash: string, now: number): Update {
-  return {
-    Update: {
-      TableName: users,
-      Key: userKey(userId),
-      UpdateExpression: "SET passwordHash = :hash, sessionsRevokedAt = :now REMOVE resetTokenHash, passwordless",
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeValues: { ":hash": passwordHash, ":now": now },
-    },
-  };
+  return userUpdate(userId, {
+    UpdateExpression: `SET passwordHash = :hash, ${END_SESSIONS} REMOVE resetTokenHash, passwordless`,
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeValues: { ":hash": passwordHash, ...endSessionsValues(now) },
+  });
 }
 
-/** Marks every session created until `now` as ended (the user-level mark). */
+/**
+ * The same password's hash made again (at a new BCRYPT_COST, methods/password/password-check.ts):
+ * only while the stored hash is still `oldHash`, so that a password changed meanwhile stays.
+ * The password did not change: sessions and a pending reset token live on.
+ */
+export function passwordRehashUpdate(userId: string, oldHash: string, newHash: string): Update {
+  return userUpdate(userId, {
+    UpdateExpression: "SET passwordHash = :new",
+    ConditionExpression: "passwordHash = :old",
+    ExpressionAttributeValues: { ":new": newHash, ":old": oldHash },
+  });
+}
+
+/** Ends every session of the user (the user-level mark): a new sessionVersion, and when. */
 export function sessionsRevokedUpdate(userId: string, now: number): Update {
-  return {
-    Update: {
-      TableName: users,
-      Key: userKey(userId),
-      UpdateExpression: "SET sessionsRevokedAt = :now",
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeValues: { ":now": now },
-    },
-  };
+  return userUpdate(userId, {
+    UpdateExpression: `SET ${END_SESSIONS}`,
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeValues: endSessionsValues(now),
+  });
+}
+
+/**
+ * A check, in the transaction that creates a session, that the user is still
+ * as the signin read it: same sessionVersion (no password change, reset,
+ * disabling or "sign out everywhere" since) and enabled.
+ */
+export function sessionVersionCheck(user: Pick<UserRecord, "userId" | "sessionVersion">): ConditionCheck {
+  const version = user.sessionVersion ?? 0;
+  return userCheck(user.userId, {
+    ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(disabled) AND ${version === 0 ? "attribute_not_exists(sessionVersion)" : "sessionVersion = :version"}`,
+    ...(version !== 0 && { ExpressionAttributeValues: { ":version": version } }),
+  });
 }
 
 const ADMIN_AND_ENABLED = "contains(#roles, :admin) AND attribute_not_exists(disabled)";
 
 /** Replaces the roles; with `requireEnabledAdmin`, only while the user is still an enabled admin (their own change). */
 export function rolesUpdate(userId: string, roles: string[], options: { requireEnabledAdmin?: boolean } = {}): Update {
-  return {
-    Update: {
-      TableName: users,
-      Key: userKey(userId),
-      UpdateExpression: "SET #roles = :roles",
-      ConditionExpression: options.requireEnabledAdmin ? ADMIN_AND_ENABLED : "attribute_exists(pk)",
-      ExpressionAttributeNames: { "#roles": "roles" },
-      ExpressionAttributeValues: { ":roles": roles, ...(options.requireEnabledAdmin && { ":admin": "admin" }) },
-    },
-  };
+  return userUpdate(userId, {
+    UpdateExpression: "SET #roles = :roles",
+    ConditionExpression: options.requireEnabledAdmin ? ADMIN_AND_ENABLED : "attribute_exists(pk)",
+    ExpressionAttributeNames: { "#roles": "roles" },
+    ExpressionAttributeValues: { ":roles": roles, ...(options.requireEnabledAdmin && { ":admin": "admin" }) },
+  });
 }
 
-/** Disables (ending every session: the user-level mark) or enables the account. */
+/** Disables (ending every session: the user-level mark, and its emailed tokens) or enables the account. */
 export function disabledUpdate(userId: string, disabled: boolean, now: number): Update {
-  return {
-    Update: {
-      TableName: users,
-      Key: userKey(userId),
-      ...(disabled
-        ? { UpdateExpression: "SET disabled = :true, sessionsRevokedAt = :now", ExpressionAttributeValues: { ":true": true, ":now": now } }
-        : { UpdateExpression: "REMOVE disabled" }),
-      ConditionExpression: "attribute_exists(pk)",
-    },
-  };
+  return userUpdate(userId, {
+    ...(disabled
+      ? // Its emailed tokens die too: re-enabling must not revive a link sent before.
+        { UpdateExpression: `SET disabled = :true, ${END_SESSIONS} REMOVE resetTokenHash, verifyTokenHash`, ExpressionAttributeValues: { ":true": true, ...endSessionsValues(now) } }
+      : { UpdateExpression: "REMOVE disabled" }),
+    ConditionExpression: "attribute_exists(pk)",
+  });
+}
+
+/** The user now has a second factor (in the transaction that confirms it). */
+export function mfaEnabledUpdate(userId: string): Update {
+  return userUpdate(userId, {
+    UpdateExpression: "SET mfaEnabled = :true",
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeValues: { ":true": true },
+  });
+}
+
+/**
+ * The user's second factor is gone (removed by its owner, whose session goes
+ * on; or reset by an admin, `endSessions`, which ends every session: the
+ * device that was lost may hold one). Only while the user has one.
+ */
+export function mfaDisabledUpdate(userId: string, now: number, options: { endSessions: boolean }): Update {
+  return userUpdate(userId, {
+    UpdateExpression: options.endSessions ? `SET ${END_SESSIONS} REMOVE mfaEnabled` : "REMOVE mfaEnabled",
+    ConditionExpression: "attribute_exists(pk)",
+    ...(options.endSessions && { ExpressionAttributeValues: endSessionsValues(now) }),
+  });
 }
 
 /** A check, in someone else's transaction, that `userId` is still an enabled admin. */
 export function enabledAdminCheck(userId: string): ConditionCheck {
-  return {
-    ConditionCheck: {
-      TableName: users,
-      Key: userKey(userId),
-      ConditionExpression: ADMIN_AND_ENABLED,
-      ExpressionAttributeNames: { "#roles": "roles" },
-      ExpressionAttributeValues: { ":admin": "admin" },
-    },
-  };
+  return userCheck(userId, {
+    ConditionExpression: ADMIN_AND_ENABLED,
+    ExpressionAttributeNames: { "#roles": "roles" },
+    ExpressionAttributeValues: { ":admin": "admin" },
+  });
 }
 
 /** Makes `hash` the user's live token of `kind` (the previous one stops working). */
 export function heldTokenUpdate(userId: string, kind: HeldTokenKind, hash: string): Update {
-  return {
-    Update: {
-      TableName: users,
-      Key: userKey(userId),
-      UpdateExpression: "SET #held = :hash",
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeNames: { "#held": HELD_TOKEN_ATTRIBUTE[kind] },
-      ExpressionAttributeValues: { ":hash": hash },
-    },
-  };
+  return userUpdate(userId, {
+    UpdateExpression: "SET #held = :hash",
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeNames: { "#held": HELD_TOKEN_ATTRIBUTE[kind] },
+    ExpressionAttributeValues: { ":hash": hash },
+  });
 }
 
 /**
- * A reset token spent, while the user still holds it: the new password, every
+ * A reset token spent, while the user still holds it and is enabled: the new password, every
  * earlier session ended, and the email verified (the owner read the email).
  */
 export function passwordResetUpdate(userId: string, tokenHash: string, passwordHash: string, now: number): Update {
-  return {
-    Update: {
-      TableName: users,
-      Key: userKey(userId),
-      UpdateExpression: "SET passwordHash = :passwordHash, sessionsRevokedAt = :now, emailVerified = :true REMOVE resetTokenHash, passwordless",
-      ConditionExpression: "attribute_exists(pk) AND resetTokenHash = :hash",
-      ExpressionAttributeValues: { ":passwordHash": passwordHash, ":now": now, ":true": true, ":hash": tokenHash },
-    },
-  };
+  return userUpdate(userId, {
+    UpdateExpression: `SET passwordHash = :passwordHash, emailVerified = :true, ${END_SESSIONS} REMOVE resetTokenHash, passwordless`,
+    ConditionExpression: "attribute_exists(pk) AND resetTokenHash = :hash AND attribute_not_exists(disabled)",
+    ExpressionAttributeValues: { ":passwordHash": passwordHash, ":true": true, ":hash": tokenHash, ...endSessionsValues(now) },
+  });
 }
 
-/** A verification token spent, while the user still holds it: the email is verified. */
+/** A verification token spent, while the user still holds it and is enabled: the email is verified. */
 export function emailVerifiedUpdate(userId: string, tokenHash: string): Update {
-  return {
-    Update: {
-      TableName: users,
-      Key: userKey(userId),
-      UpdateExpression: "SET emailVerified = :true REMOVE verifyTokenHash",
-      ConditionExpression: "attribute_exists(pk) AND verifyTokenHash = :hash",
-      ExpressionAttributeValues: { ":true": true, ":hash": tokenHash },
-    },
-  };
+  return userUpdate(userId, {
+    UpdateExpression: "SET emailVerified = :true REMOVE verifyTokenHash",
+    ConditionExpression: "attribute_exists(pk) AND verifyTokenHash = :hash AND attribute_not_exists(disabled)",
+    ExpressionAttributeValues: { ":true": true, ":hash": tokenHash },
+  });
 }
 
 // ---- deletion -------------------------------------------------------------

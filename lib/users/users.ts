@@ -1,6 +1,6 @@
 /** Users as clients see them: the contract's User. */
 import { NotFoundError } from "../platform/errors.js";
-import { getUser, type UserRecord } from "./user-store.js";
+import { USER_FIELDS, getUser, type UserRecord } from "./user-store.js";
 
 /** The contract's User: what a client may see of a user, never a hash. */
 export interface User {
@@ -14,7 +14,7 @@ export interface User {
   /** Present (true) only while the account is disabled. */
   disabled?: boolean;
   createdAt: string;
-  /** Whether the user has a second factor (none exists yet: always false). */
+  /** Whether the user has a second factor (a confirmed TOTP): signin then asks for it. */
   mfaEnabled: boolean;
   /** Whether the user can sign in with a password; one without sets it through the reset email. */
   hasPassword: boolean;
@@ -30,14 +30,14 @@ export function toUser(record: UserRecord): User {
     roles: record.roles,
     ...(record.disabled === true && { disabled: true }),
     createdAt: record.createdAt,
-    mfaEnabled: false,
+    mfaEnabled: record.mfaEnabled === true,
     hasPassword: record.passwordless !== true,
   };
 }
 
 /** The user with this id, or 404. */
 export async function userById(userId: string): Promise<User> {
-  const user = await getUser(userId);
+  const user = await getUser(userId, USER_FIELDS);
   if (!user) throw new NotFoundError("User not found");
   return toUser(user);
 }

@@ -1,7 +1,9 @@
 // Account recovery and email verification over HTTP through serverless offline,
 // every flow driven by the real email read back from the stack's local SES engine.
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, type Client, type Reply } from "../helpers/client.js";
 import { PASSWORD, uniqueEmail } from "../helpers/fixtures.js";
@@ -76,7 +78,7 @@ describe("email verification", () => {
     const second = linkToken((await mail.waitFor(email, /Confirm your email/, 2))[1]!, stack.appUrl, "verify-email");
     expect(second).not.toBe(first);
 
-    // Over the limit (one a minute): the same 202, and no third email.
+    // Over the limit (two a minute, signup's email included): the same 202, and no third email.
     const limited = await api.post("/auth/email/verify/resend", undefined, { token: accessToken });
     expect(limited.status).toBe(202);
     expect(limited.body).toEqual(resent.body);
@@ -84,6 +86,27 @@ describe("email verification", () => {
     expect((await api.post("/auth/email/verify", { token: first })).status).toBe(400);
     expect((await api.post("/auth/email/verify", { token: second })).status).toBe(200);
     await sleep(2000);
+    expect((await mail.to(email)).filter((e) => /Confirm your email/.test(e.subject))).toHaveLength(2);
+  });
+
+  it("counts by address: signup, delete, signup again and resends within a minute answer as usual and send two emails", async () => {
+    const email = uniqueEmail("again");
+    const first = await signup(email);
+    await mail.waitFor(email, /Confirm your email/);
+    const deleted = await api.request("DELETE", "/users/me", { currentPassword: PASSWORD }, { token: first.accessToken });
+    expect(deleted.status, deleted.text).toBe(204);
+
+    const second = await signup(email); // 201, as ever
+    const resends = [
+      await api.post("/auth/email/verify/resend", undefined, { token: second.accessToken }),
+      await api.post("/auth/email/verify/resend", undefined, { token: second.accessToken }),
+    ];
+    for (const reply of resends) {
+      expect(reply.status).toBe(202);
+      expect(reply.body).toEqual(resends[0]!.body);
+    }
+    await mail.waitFor(email, /Confirm your email/, 2);
+    await sleep(3000);
     expect((await mail.to(email)).filter((e) => /Confirm your email/.test(e.subject))).toHaveLength(2);
   });
 
@@ -251,6 +274,36 @@ describe("email addresses", () => {
       expect(reply.status, email).toBe(400);
       expect(reply.body.errors[0].field).toBe("email");
     }
+  });
+});
+
+describe("a disabled account", () => {
+  const grantRole = (email: string, role: string) =>
+    promisify(execFile)("npm", ["run", "-s", "grant-role", "--", email, role], { env: { ...process.env, AUTH_DATA_DIR: stack.dataDir } });
+  const setDisabled = (admin: string, id: string, disabled: boolean) => api.request("PATCH", `/users/${id}`, { disabled }, { token: admin });
+
+  it("cannot use the reset and verification links sent before it was disabled (400 invalid_token); enabled again, the old password signs in", async () => {
+    const admin = await signup();
+    await grantRole(admin.email, "admin");
+    const { email, accessToken } = await signup();
+    const id = (await api.get("/users/me", { token: accessToken })).body.user.id as string;
+    const verify = linkToken((await mail.waitFor(email, /Confirm your email/))[0]!, stack.appUrl, "verify-email");
+    await forgot(email);
+    const reset = await resetToken(email);
+    expect((await setDisabled(admin.accessToken, id, true)).status).toBe(200);
+
+    for (const reply of [await api.post("/auth/password/reset", { token: reset, newPassword: NEW_PASSWORD }), await api.post("/auth/email/verify", { token: verify })]) {
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.body).toMatchObject({ message: INVALID_TOKEN, code: "invalid_token" });
+    }
+    expect((await api.post("/auth/signin", { email, password: PASSWORD })).body.code).toBe("account_disabled");
+    expect((await api.post("/auth/signin", { email, password: NEW_PASSWORD })).status).toBe(401);
+
+    expect((await setDisabled(admin.accessToken, id, false)).status).toBe(200);
+    const signin = await api.post("/auth/signin", { email, password: PASSWORD });
+    expect(signin.status, signin.text).toBe(200);
+    expect(signin.body.user.emailVerified).toBe(false);
+    secrets.push(signin.body.accessToken, signin.body.refreshToken);
   });
 });
 

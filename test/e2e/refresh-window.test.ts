@@ -1,5 +1,6 @@
 // The grace window's edges over HTTP, each on a stack of its own (one after
-// the other): a short window (1 s) to see the predecessor expire, and 0 (strict).
+// the other): a short window (1 s) to see the predecessor expire, and 0
+// (strict), on a stack whose sessions also last 4 s at most (SESSION_MAX_AGE_SECONDS).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, type Client } from "../helpers/client.js";
 import { PASSWORD, uniqueEmail } from "../helpers/fixtures.js";
@@ -49,8 +50,8 @@ describe("with a 1 s window", () => {
   });
 });
 
-describe("with the window off (0)", () => {
-  const ctx = onStack({ REFRESH_REUSE_GRACE_SECONDS: "0" });
+describe("with the window off (0), and sessions of at most 4 s", () => {
+  const ctx = onStack({ REFRESH_REUSE_GRACE_SECONDS: "0", SESSION_MAX_AGE_SECONDS: "4" });
 
   it("a repeated refresh ends the chain at once", async () => {
     const { api } = ctx;
@@ -59,5 +60,22 @@ describe("with the window off (0)", () => {
     expect(await status(api.post("/auth/refresh", { refreshToken: first.refreshToken }))).toBe(401);
     expect(await status(api.post("/auth/refresh", { refreshToken: second.refreshToken }))).toBe(401);
     expect(await status(api.get("/users/me", { token: second.accessToken }))).toBe(401);
+  });
+
+  it("a session refreshed every second still ends 4 s after signin: refresh 401, access token 401", async () => {
+    const { api } = ctx;
+    const started = Date.now();
+    let session = await signup(api);
+    const signedUpAt = Date.now(); // the session's createdAt is no later than this
+    while (Date.now() - started < 2500) {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const next = await api.post("/auth/refresh", { refreshToken: session.refreshToken });
+      expect(next.status).toBe(200);
+      session = next.body;
+    }
+    expect(await status(api.get("/users/me", { token: session.accessToken }))).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, signedUpAt + 4300 - Date.now()));
+    expect(await status(api.get("/users/me", { token: session.accessToken }))).toBe(401);
+    expect(await status(api.post("/auth/refresh", { refreshToken: session.refreshToken }))).toBe(401);
   });
 });

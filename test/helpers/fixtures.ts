@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { HttpError } from "../../lib/platform/errors.js";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -18,4 +19,14 @@ export function jwtPayload(token: string): Record<string, unknown> {
 
 export function jwtHeader(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8"));
+}
+
+/** What a call of lib/ settles to: its value, or the HttpError it threw (anything else still fails the test). */
+export async function outcome<T>(promise: Promise<T>): Promise<T | HttpError> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof HttpError) return error;
+    throw error;
+  }
 }

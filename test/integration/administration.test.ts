@@ -101,11 +101,12 @@ describe("the authorizer's read", () => {
     const admin = await newAdmin();
     const session = await signup({ email: uniqueEmail(), password: PASSWORD });
     const sid = sidOf(session.accessToken);
-    expect(await checkSession(sid, session.user.id)).toEqual({ roles: ["user"] });
+    expect(await checkSession(sid, session.user.id)).toEqual({ roles: ["user"], amr: ["pwd"] });
     await changeRoles(admin, session.user.id, ["user", "moderator"]);
-    expect(await checkSession(sid, session.user.id)).toEqual({ roles: ["user", "moderator"] });
-    expect(await checkSession(sid, admin.userId)).toBeDefined(); // a session is checked against the token's subject...
-    expect(await checkSession(sid, "00000000-0000-4000-8000-000000000000")).toBeUndefined(); // ...which must exist
+    expect(await checkSession(sid, session.user.id)).toEqual({ roles: ["user", "moderator"], amr: ["pwd"] });
+    // The session must be the token subject's own, and the subject must exist.
+    expect(await checkSession(sid, admin.userId)).toBeUndefined();
+    expect(await checkSession(sid, "00000000-0000-4000-8000-000000000000")).toBeUndefined();
     await setDisabled(admin, session.user.id, true);
     expect(await checkSession(sid, session.user.id)).toBeUndefined();
     await setDisabled(admin, session.user.id, false);

@@ -19,7 +19,7 @@ describe("authorizer", () => {
     expect(result.policyDocument.Statement).toEqual([
       { Action: "execute-api:Invoke", Effect: "Allow", Resource: "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*" },
     ]);
-    expect(result.context).toEqual({ userId: user.id, roles: "user", sid: jwtPayload(accessToken).sid, session: "active" });
+    expect(result.context).toEqual({ userId: user.id, roles: "user", sid: jwtPayload(accessToken).sid, amr: "pwd", session: "active" });
   });
 
   it("gives the same answer whichever route is called, so a cached answer is safe for every route", async () => {

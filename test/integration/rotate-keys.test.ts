@@ -47,24 +47,45 @@ beforeAll(async () => {
 
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-const rotate = async () =>
-  (
-    await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/rotate-keys.ts", "--stage", "prod"], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        AWS_ENDPOINT_URL_SSM: endpoint,
-        AWS_REGION: "eu-west-1",
-        AWS_ACCESS_KEY_ID: "AKIDTEST",
-        AWS_SECRET_ACCESS_KEY: "secret",
-      },
-    })
-  ).stdout;
+const SERVERLESS_DEFAULTS = { keySetReloadSeconds: 300, jwksMaxAgeSeconds: 600, verifierKeyCacheSeconds: 7200, accessTokenTtlSeconds: 900 };
+
+/** The key-timing parameter that serverless.yml creates at deploy (KeyTimingParameter). */
+const deployTiming = (stage: string, settings: Record<string, number>) =>
+  parameters.set(`/auth-api/${stage}/key-timing`, { Name: `/auth-api/${stage}/key-timing`, Type: "String", Value: JSON.stringify(settings), Overwrite: false });
+
+/** The operator's shell, whose timing variables a deployed stage's rotation must not read. */
+const SHORT_SHELL = { KEY_SET_RELOAD_SECONDS: "0", JWKS_MAX_AGE_SECONDS: "0", VERIFIER_KEY_CACHE_SECONDS: "0", ACCESS_TOKEN_TTL_SECONDS: "60" };
+
+const run = async (stage: string, env: Record<string, string> = {}) =>
+  await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/rotate-keys.ts", "--stage", stage], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      AWS_ENDPOINT_URL_SSM: endpoint,
+      AWS_REGION: "eu-west-1",
+      AWS_ACCESS_KEY_ID: "AKIDTEST",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      ...env,
+    },
+  });
+const rotate = async (stage = "prod", env: Record<string, string> = {}) => (await run(stage, env)).stdout;
 
 const keysOf = (name: string) => JSON.parse(parameters.get(name)!.Value).keys as { kid: string; activatesAt: number; jwk: Record<string, string> }[];
 
+/** Seconds from `started` until the stage's pending key signs (first run, then the rotation run). */
+async function activationDelayOf(stage: string, env: Record<string, string> = {}): Promise<{ delay: number; stdout: string; stderr: string }> {
+  await rotate(stage, env);
+  const started = Math.floor(Date.now() / 1000);
+  const { stdout, stderr } = await run(stage, env);
+  expect(stdout).toMatch(/published key \S+: it signs from/);
+  const published = keysOf(`/auth-api/${stage}/public-keys`);
+  expect(published).toHaveLength(2);
+  return { delay: published[1]!.activatesAt - started, stdout, stderr };
+}
+
 describe("rotate-keys on a deployed stage", () => {
   it("creates both parameters on the first run, writes the public set first, keeps private parts in the SecureString only, and adds one pending key however often it runs", async () => {
+    deployTiming("prod", SERVERLESS_DEFAULTS);
     expect(await rotate()).toMatch(/created key \S+: it signs from now/);
     expect(puts.map((p) => [p.Name, p.Type])).toEqual([
       ["/auth-api/prod/public-keys", "String"],
@@ -81,8 +102,35 @@ describe("rotate-keys on a deployed stage", () => {
     const published = keysOf("/auth-api/prod/public-keys");
     expect(published.map((k) => k.kid)).toEqual(keysOf("/auth-api/prod/signing-keys").map((k) => k.kid));
     expect(published).toHaveLength(2);
-    // The deployed activation delay: JWKS max-age 600 + reload 300 + skew 60.
-    expect(published[1]!.activatesAt - started).toBeGreaterThanOrEqual(960);
-    expect(published[1]!.activatesAt - started).toBeLessThanOrEqual(962);
+    // The deployed activation delay: reload 300 + JWKS max-age 600 + verifier key cache 7200 + skew 60.
+    expect(published[1]!.activatesAt - started).toBeGreaterThanOrEqual(8160);
+    expect(published[1]!.activatesAt - started).toBeLessThanOrEqual(8162);
+  }, 60_000);
+
+  it("waits at least 2 h 15 min by default (API Gateway's HTTP API JWT authorizer keeps keys 2 hours), whatever the operator's shell says", async () => {
+    deployTiming("defaults", SERVERLESS_DEFAULTS);
+    const { delay, stdout } = await activationDelayOf("defaults", SHORT_SHELL);
+    expect(delay).toBeGreaterThanOrEqual(2 * 3600 + 15 * 60);
+    expect(stdout).toMatch(/timing \(\/auth-api\/defaults\/key-timing\): a new key signs 2 h 16 min after/);
+  }, 60_000);
+
+  it("times the rotation from the stage's key-timing parameter: a longer verifier key cache, a longer wait; its token lifetime for pruning", async () => {
+    deployTiming("cached", { ...SERVERLESS_DEFAULTS, verifierKeyCacheSeconds: 4 * 3600, accessTokenTtlSeconds: 1800 });
+    const { delay, stdout } = await activationDelayOf("cached", SHORT_SHELL);
+    expect(delay).toBeGreaterThanOrEqual(300 + 600 + 4 * 3600 + 60);
+    expect(delay).toBeLessThanOrEqual(300 + 600 + 4 * 3600 + 62);
+    expect(stdout).toMatch(/a retired key is unpublished 31 min after it stopped signing/);
+  }, 60_000);
+
+  it("warns and uses the longest timing when a stage with keys has no key-timing parameter", async () => {
+    const { delay, stderr } = await activationDelayOf("older");
+    expect(stderr).toMatch(/warning: \/auth-api\/older\/key-timing not found/);
+    expect(delay).toBeGreaterThanOrEqual(3600 + 3600 + 7200 + 60);
+  }, 60_000);
+
+  it("refuses to rotate on a malformed key-timing parameter", async () => {
+    deployTiming("broken", { ...SERVERLESS_DEFAULTS, verifierKeyCacheSeconds: -1 });
+    await expect(run("broken")).rejects.toMatchObject({ stderr: expect.stringMatching(/verifierKeyCacheSeconds must be a whole number/) });
+    expect(parameters.has("/auth-api/broken/public-keys")).toBe(false);
   }, 60_000);
 });

@@ -10,7 +10,7 @@ import { refreshSession } from "../../lib/sessions/refresh.js";
 import * as store from "../../lib/sessions/session-store.js";
 import { newSession } from "../../lib/sessions/sessions.js";
 import { endAllSessions, endSession, endSessionByRefreshToken } from "../../lib/sessions/signout.js";
-import { transactWrite } from "../../lib/platform/transactions.js";
+import { transactWrite, writeItem } from "../../lib/platform/transactions.js";
 import { sessionsRevokedUpdate } from "../../lib/users/user-store.js";
 import { grantRoles } from "../helpers/roles.js";
 import { isSessionActive } from "../helpers/session-live.js";
@@ -229,7 +229,7 @@ describe("the device list", () => {
     const first = await signup({ email, password: PASSWORD });
     // Straight to the store, a few at a time: 120 signins would only measure bcrypt.
     for (let batch = 0; batch < 12; batch++) {
-      await Promise.all(Array.from({ length: 10 }, () => store.putSession(newSession(first.user.id, ["pwd"], Date.now()).record)));
+      await Promise.all(Array.from({ length: 10 }, () => writeItem(store.sessionPut(newSession({ userId: first.user.id }, ["pwd"], Date.now()).record))));
     }
     expect(await listSessions(first.user.id, sidOf(first.accessToken))).toHaveLength(121);
   });
@@ -259,5 +259,23 @@ describe("revoking one of the user's sessions", () => {
     expect(await rejectionOf(revokeOwnSession(stranger.user.id, sidOf(ended.accessToken)))).toBeInstanceOf(NotFoundError);
     expect(await isSessionActive(sidOf(stranger.accessToken))).toBe(true);
     expect(await eventsOf(a.user.id)).toEqual([]);
+  });
+});
+
+describe("a session's absolute lifetime (SESSION_MAX_AGE_SECONDS, 90 days by default)", () => {
+  const day = 24 * 60 * 60 * 1000;
+
+  it("ends 90 days after signin however often it refreshed: its refresh token answers 401, its access tokens stop working", async () => {
+    const start = Date.now();
+    const first = await signup({ email: uniqueEmail(), password: PASSWORD });
+    let session: { refreshToken: string; accessToken: string } = first;
+    // Every 29 days, within the refresh token's 30: each refresh alone would keep it going forever.
+    for (const at of [29, 58, 87]) session = await refreshSession(session.refreshToken, start + at * day);
+    const stored = (await store.getSession(sidOf(first.accessToken)))!;
+    // The last refresh token expires with the session, not 30 days after its refresh.
+    expect(stored.expiresAt).toBe(Math.floor(stored.createdAt / 1000) + config.sessionMaxAgeSeconds);
+    expect(await isSessionActive(sidOf(first.accessToken), start + 89 * day)).toBe(true);
+    expect(await isSessionActive(sidOf(first.accessToken), start + 90 * day + 1000)).toBe(false);
+    expect(await rejectionOf(refreshSession(session.refreshToken, start + 90 * day + 1000))).toBeInstanceOf(UnauthorizedError);
   });
 });

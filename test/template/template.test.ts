@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SESSION_CHECK_ATTRIBUTES } from "../../lib/sessions/session-check-attributes.js";
-import { USER_FIELDS } from "../../lib/users/user-store.js";
+import { USER_FIELDS, USER_SESSION_FIELDS, USER_TOKEN_FIELDS } from "../../lib/users/user-store.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -28,6 +28,8 @@ const statementsOf = (fnName: string) => {
 const dataStatements = (fnName: string) =>
   statementsOf(fnName).filter((s) => [s.Action].flat().some((a: string) => !a.startsWith("logs:")));
 const actions = (fnName: string) => dataStatements(fnName).flatMap((s) => [s.Action].flat()).sort();
+/** A statement as it reads without its conditions (the leading keys and attributes are held in "least privilege on the data" below). */
+const unconditioned = ({ Condition: _condition, ...statement }: any) => statement;
 
 const ssmArn = (name: string) => ({
   "Fn::Join": ["", ["arn:aws:ssm:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":parameter", `/auth-api/prod/${name}`]],
@@ -99,7 +101,7 @@ describe("the packaged template", () => {
     }
     expect(actions("me")).toEqual(["dynamodb:GetItem"]);
     expect(actions("roles")).toEqual(["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
-    expect(actions("signup")).toEqual(["dynamodb:PutItem", "lambda:InvokeFunction", "ssm:GetParameter"]);
+    expect([...new Set(actions("signup"))]).toEqual(["dynamodb:PutItem", "lambda:InvokeFunction", "ssm:GetParameter"]);
     expect(actions("signout")).not.toContain("ssm:GetParameter");
     // Ending every session is one write to the user item (sessionsRevokedAt), which the authorizer reads:
     // no function that ends all sessions lists or writes them one by one.
@@ -111,12 +113,12 @@ describe("the packaged template", () => {
   it("gives the session routes and refresh exactly what the device list, revocation and rotation use", () => {
     const table = (name: string) => ({ "Fn::GetAtt": [name, "Arn"] });
     const serverSecret = (statement: any) => JSON.stringify(statement.Resource).includes("server-secret");
-    expect(dataStatements("listSessions")).toEqual([
+    expect(dataStatements("listSessions").map(unconditioned)).toEqual([
       { Effect: "Allow", Action: ["dynamodb:Query"], Resource: { "Fn::Join": ["/", [table("SessionsTable"), "index", "byUser"]] } },
       { Effect: "Allow", Action: ["dynamodb:BatchGetItem"], Resource: table("SessionsTable") },
       { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table("UsersTable") },
     ]);
-    expect(dataStatements("revokeSession")).toEqual([
+    expect(dataStatements("revokeSession").map(unconditioned)).toEqual([
       { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: table("SessionsTable") },
       { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table("UsersTable") },
       { Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: table("EventsTable") },
@@ -128,7 +130,7 @@ describe("the packaged template", () => {
     }
     // Audit events are written in the transaction of the change: PutItem on the events table only.
     for (const name of ["refresh", "signout", "revokeSession"]) {
-      const events = dataStatements(name).filter((s) => JSON.stringify(s.Resource).includes("EventsTable"));
+      const events = dataStatements(name).filter((s) => JSON.stringify(s.Resource).includes("EventsTable")).map(unconditioned);
       expect(events, name).toEqual([{ Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: table("EventsTable") }]);
     }
   });
@@ -241,6 +243,7 @@ describe("the packaged template", () => {
       "ApiGatewayMethodAuthSignupPost", "ApiGatewayMethodAuthSigninPost", "ApiGatewayMethodAuthRefreshPost", "ApiGatewayMethodMessagesPublicGet",
       "ApiGatewayMethodWellDashknownJwksjsonGet", "ApiGatewayMethodWellDashknownOpenidDashconfigurationGet",
       "ApiGatewayMethodAuthPasswordForgotPost", "ApiGatewayMethodAuthPasswordResetPost", "ApiGatewayMethodAuthEmailVerifyPost",
+      "ApiGatewayMethodAuthMfaVerifyPost",
     ];
     expect(methods).toHaveLength(HTTP_ROUTES.length);
     expect(methods.map(([id]) => id)).toContain("ApiGatewayMethodAuthEmailVerifyResendPost");
@@ -309,7 +312,7 @@ describe("the packaged template", () => {
     expect(stage.ThrottlingBurstLimit).toBeGreaterThan(0);
     const auth = stage.MethodSettings.filter((s: any) => s.ResourcePath.startsWith("/~1auth~1"));
     expect(auth.map((s: any) => s.ResourcePath).sort()).toEqual([
-      "/~1auth~1email~1verify", "/~1auth~1email~1verify~1resend", "/~1auth~1password", "/~1auth~1password~1forgot",
+      "/~1auth~1email~1verify", "/~1auth~1email~1verify~1resend", "/~1auth~1mfa~1verify", "/~1auth~1password", "/~1auth~1password~1forgot",
       "/~1auth~1password~1reset", "/~1auth~1refresh", "/~1auth~1signin", "/~1auth~1signout", "/~1auth~1signup",
     ]);
     for (const setting of auth) {
@@ -340,7 +343,7 @@ describe("the packaged template", () => {
     const functions = ofType("AWS::Lambda::Function").map(([id]) => id.replace(/LambdaFunction$/, "")).map((id) => id[0]!.toLowerCase() + id.slice(1));
     const readers = (parameter: string) =>
       functions.filter((name) => parametersReadBy(name).some((arn) => JSON.stringify(arn) === JSON.stringify(ssmArn(parameter)))).sort();
-    expect(readers("signing-keys")).toEqual(["refresh", "signin", "signup"]);
+    expect(readers("signing-keys")).toEqual(["mfaVerify", "refresh", "signin", "signup"]);
     expect(readers("public-keys")).toEqual(["authorizer", "jwks"]);
     for (const name of ["authorizer", "jwks", "openidConfiguration"]) {
       expect(JSON.stringify(statementsOf(name)), name).not.toContain("signing-keys");
@@ -410,7 +413,9 @@ describe("the packaged template", () => {
         .map((name) => name[0]!.toLowerCase() + name.slice(1))
         .filter((name) => actions(name).includes("lambda:InvokeFunction"))
         .sort();
-      expect(invokers).toEqual(["forgotPassword", "password", "resendVerification", "resetPassword", "signup"]);
+      expect(invokers).toEqual([
+        "confirmTotp", "forgotPassword", "mfaVerify", "password", "removeTotp", "resendVerification", "resetPassword", "resetUserMfa", "signup",
+      ]);
       for (const name of invokers) {
         const invoke = dataStatements(name).filter((s) => [s.Action].flat().includes("lambda:InvokeFunction"));
         expect(invoke, name).toEqual([{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: mailer }]);
@@ -420,10 +425,9 @@ describe("the packaged template", () => {
     it("gives each email route only what it touches: forgot and resend no data at all, verify no sessions", () => {
       expect(actions("forgotPassword")).toEqual(["lambda:InvokeFunction"]);
       expect(actions("resendVerification")).toEqual(["lambda:InvokeFunction"]);
-      expect(dataStatements("verifyEmail")).toEqual([
-        { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: table("UsersTable") },
-        { Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: table("EventsTable") },
-      ]);
+      const verifyEmail = dataStatements("verifyEmail").map(unconditioned);
+      expect(new Set(verifyEmail.map((s) => JSON.stringify(s.Resource)))).toEqual(new Set([table("UsersTable"), table("EventsTable")].map((t) => JSON.stringify(t))));
+      expect([...new Set(actions("verifyEmail"))]).toEqual(["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
       expect(JSON.stringify(dataStatements("mailer"))).not.toContain("SessionsTable");
       expect(actions("resetPassword")).not.toContain("dynamodb:Scan");
       expect(actions("resetPassword")).not.toContain("ssm:GetParameter");
@@ -434,6 +438,226 @@ describe("the packaged template", () => {
       const batchReaders = FUNCTIONS.filter((name) => actions(name).includes("dynamodb:BatchGetItem")).sort();
       expect(batchReaders).toEqual(["authorizer", "listSessions", "listUsers"]);
     });
+  });
+
+  it("records the stage's key timing for rotate-keys: the functions' own values and a 2-hour verifier key cache by default", () => {
+    const [parameter, ...others] = ofType("AWS::SSM::Parameter").filter(([, r]) => r.Properties.Name === "/auth-api/prod/key-timing");
+    expect(others).toEqual([]);
+    expect(parameter![1].Properties.Type).toBe("String");
+    const env = fn("authorizer").Properties.Environment.Variables;
+    expect(JSON.parse(parameter![1].Properties.Value)).toEqual({
+      keySetReloadSeconds: Number(env.KEY_SET_RELOAD_SECONDS),
+      jwksMaxAgeSeconds: Number(env.JWKS_MAX_AGE_SECONDS),
+      verifierKeyCacheSeconds: 7200,
+      accessTokenTtlSeconds: Number(env.ACCESS_TOKEN_TTL_SECONDS),
+    });
+  });
+});
+
+// ---- least privilege on the data (issue 18, docs/security.md) -----------------------------------
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+/** What a function may do to each kind of item of a table: key prefix -> its actions, short and in this order. */
+type ItemAccess = Record<string, string>;
+interface DataAccess {
+  users?: ItemAccess;
+  sessions?: ItemAccess;
+  events?: ItemAccess;
+  /** The attributes its reads of user items (USER#) are held to; "whole" for a read of every attribute. */
+  userItems?: readonly string[] | "whole";
+}
+
+const SHORT: Record<string, string> = {
+  "dynamodb:GetItem": "Get",
+  "dynamodb:BatchGetItem": "BatchGet",
+  "dynamodb:Query": "Query",
+  "dynamodb:Scan": "Scan",
+  "dynamodb:PutItem": "Put",
+  "dynamodb:UpdateItem": "Update",
+  "dynamodb:DeleteItem": "Delete",
+  "dynamodb:ConditionCheckItem": "Check",
+  "dynamodb:BatchWriteItem": "BatchWrite",
+};
+const ORDER = Object.values(SHORT);
+const READS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"];
+const TABLES = { users: "UsersTable", sessions: "SessionsTable", events: "EventsTable" } as const;
+const ANY_USER_ITEM = "USER#0f8fad5b-d9cb-469f-a165-70867728950e";
+
+/**
+ * Every function that touches a table's items, and exactly what it may touch, traced from its handler
+ * (functions/) through lib/: one transaction needs the action on every item it writes (TransactWriteItems is
+ * authorized per item: Put, Update, Delete, Check). Only signin, password change and account deletion read a
+ * whole user item (its password hash); every other read of a user item is held to a field list of the code.
+ */
+const EXPECTED: Record<string, DataAccess> = {
+  authorizer:    { users: { "USER#": "BatchGet" }, sessions: { "SESSION#": "BatchGet" }, userItems: SESSION_CHECK_ATTRIBUTES.user },
+  signup:        { users: { "USER#": "Put", "EMAIL#": "Put", "USERNAME#": "Put" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" } },
+  signin:        { users: { "EMAIL#": "Get", "USERNAME#": "Get", "USER#": "Get Update Check", "SIGNIN#": "Get Put Update Delete", "RECOVERY#": "Get", "MFATOKEN#": "Put" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: "whole" },
+  mfaVerify:     { users: { "MFATOKEN#": "Get Update Delete", "TOTP#": "Get Update", "RECOVERY#": "Update", "USER#": "Get Check", "SIGNIN#": "Get Put Update Delete" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
+  mfaStatus:     { users: { "TOTP#": "Get", "RECOVERY#": "Get" } },
+  enrollTotp:    { users: { "USER#": "Get", "TOTP#": "Put" }, userItems: USER_FIELDS },
+  confirmTotp:   { users: { "USER#": "Get Update", "TOTP#": "Get Update", "RECOVERY#": "Put", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
+  removeTotp:    { users: { "USER#": "Get Update", "TOTP#": "Get Update Delete", "RECOVERY#": "Update Delete", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
+  regenerateRecoveryCodes: { users: { "USER#": "Get", "TOTP#": "Get Update", "RECOVERY#": "Put Update", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
+  resetUserMfa:  { users: { "USER#": "Update Check", "TOTP#": "Delete", "RECOVERY#": "Delete" }, events: { "USER#": "Put" } },
+  refresh:       { users: { "USER#": "Get" }, sessions: { "SESSION#": "Get Update", "REFRESH#": "Get Put" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
+  signout:       { users: { "USER#": "Update" }, sessions: { "SESSION#": "Get Update" }, events: { "USER#": "Put" } },
+  password:      { users: { "USER#": "Get Update", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: "whole" },
+  me:            { users: { "USER#": "Get" }, userItems: USER_FIELDS },
+  listSessions:  { users: { "USER#": "Get" }, sessions: { "SESSION#": "BatchGet" }, userItems: USER_SESSION_FIELDS },
+  revokeSession: { users: { "USER#": "Get" }, sessions: { "SESSION#": "Get Update" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
+  roles:         { users: { "USER#": "Get Update Check" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
+  deleteMe:      { users: { "USER#": "Get Delete", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Get Put Update Delete", "TOTP#": "Delete", "RECOVERY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: "whole" },
+  myEvents:      { events: { "USER#": "Query" } },
+  listUsers:     { users: { "EMAIL#": "Get", "USER#": "BatchGet" }, userItems: USER_FIELDS },
+  getUser:       { users: { "USER#": "Get" }, userItems: USER_FIELDS },
+  updateUser:    { users: { "USER#": "Get Update Check" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
+  deleteUser:    { users: { "USER#": "Get Delete Check", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Delete", "TOTP#": "Delete", "RECOVERY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
+  userEvents:    { users: { "USER#": "Get" }, events: { "USER#": "Query" }, userItems: ["pk"] },
+  resetPassword: { users: { "TOKEN#": "Get Delete", "USER#": "Get Update", "SIGNIN#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
+  verifyEmail:   { users: { "TOKEN#": "Get Delete", "USER#": "Get Update" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
+  mailer:        { users: { "EMAIL#": "Get", "USER#": "Get Update", "TOKEN#": "Put Delete", "MAILLIMIT#": "Put Update" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
+};
+/** The functions that check a password: the only ones that may read its hash (a reset sets one without reading the old). */
+const PASSWORD_READERS = ["deleteMe", "password", "signin"];
+
+const globMatches = (pattern: string, value: string) =>
+  new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+const onTable = (statement: Statement, logicalId: string) =>
+  [statement.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify({ "Fn::GetAtt": [logicalId, "Arn"] }));
+
+/** The leading-key patterns a statement is held to; undefined when it is not (ForAnyValue, say, lets one key of a batch pass for all). */
+function leadingKeys(statement: Statement): string[] | undefined {
+  for (const operator of ["ForAllValues:StringLike", "ForAllValues:StringEquals"]) {
+    const keys = statement.Condition?.[operator]?.["dynamodb:LeadingKeys"];
+    if (Array.isArray(keys)) return keys as string[];
+  }
+  return undefined;
+}
+
+/** The attributes a statement's reads are held to; undefined when not held (no list, or a request may still ask for every attribute). */
+function attributeLimit(statement: Statement): string[] | undefined {
+  const attributes = statement.Condition?.["ForAllValues:StringEquals"]?.["dynamodb:Attributes"];
+  const select = statement.Condition?.StringEqualsIfExists?.["dynamodb:Select"] ?? statement.Condition?.StringEquals?.["dynamodb:Select"];
+  return Array.isArray(attributes) && select === "SPECIFIC_ATTRIBUTES" ? (attributes as string[]) : undefined;
+}
+
+/** What the statements allow on a table's items: key prefix ("*" for any key) -> actions. */
+function itemAccess(statements: Statement[], logicalId: string): ItemAccess {
+  const found: Record<string, Set<string>> = {};
+  for (const statement of statements.filter((s) => s.Effect === "Allow" && onTable(s, logicalId))) {
+    // "USER#*" -> "USER#"; anything but a prefix wildcard stays as written, and fails the comparison.
+    const prefixes = (leadingKeys(statement) ?? ["*"]).map((pattern) => (/^[A-Z]+#\*$/.test(pattern) ? pattern.slice(0, -1) : pattern));
+    for (const action of actionsOf(statement)) for (const prefix of prefixes) (found[prefix] ??= new Set()).add(SHORT[action] ?? action);
+  }
+  return Object.fromEntries(Object.entries(found).map(([prefix, set]) => [prefix, [...set].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)).join(" ")]));
+}
+
+/** The statements that let a function read user items (USER#) of the users table, with the attributes each allows. */
+function userItemReads(statements: Statement[]): (string[] | "whole")[] {
+  return statements
+    .filter((s) => s.Effect === "Allow" && onTable(s, TABLES.users))
+    .filter((s) => actionsOf(s).some((action) => READS.some((read) => globMatches(action, read))))
+    .filter((s) => (leadingKeys(s) ?? ["*"]).some((pattern) => globMatches(pattern, ANY_USER_ITEM)))
+    .map((s) => attributeLimit(s) ?? "whole");
+}
+
+const readsPasswordHash = (statements: Statement[]) => userItemReads(statements).some((read) => read === "whole" || read.includes("passwordHash"));
+
+/** A function's table access as EXPECTED writes it. */
+function dataAccessOf(statements: Statement[]): DataAccess {
+  const access: DataAccess = {};
+  for (const [name, logicalId] of Object.entries(TABLES) as [keyof typeof TABLES, string][]) {
+    const items = itemAccess(statements, logicalId);
+    if (Object.keys(items).length > 0) access[name] = items;
+  }
+  const reads = userItemReads(statements);
+  if (reads.length > 0) access.userItems = reads.includes("whole") ? "whole" : reads[0];
+  // Two limited statements on user items with different lists: show both, so that the comparison fails.
+  if (reads.length > 1 && new Set(reads.map((read) => JSON.stringify(read))).size > 1) access.userItems = reads.flat();
+  return access;
+}
+
+/** Plain data, for comparing with EXPECTED (whose lists are the code's readonly constants). */
+const normalized = (access: DataAccess) => JSON.parse(JSON.stringify(access));
+
+describe("least privilege on the data", () => {
+  it("lets each function touch only the item kinds its code path touches, with only the actions it uses", () => {
+    const touching = FUNCTIONS.filter((name) => Object.keys(dataAccessOf(dataStatements(name))).length > 0).sort();
+    expect(touching).toEqual(Object.keys(EXPECTED).sort());
+    for (const name of FUNCTIONS) {
+      expect(normalized(dataAccessOf(dataStatements(name))), name).toEqual(normalized(EXPECTED[name] ?? {}));
+    }
+  });
+
+  it("holds every read of a user item to a field list of the code, except in the three functions that check a password", () => {
+    const readers = FUNCTIONS.filter((name) => readsPasswordHash(dataStatements(name))).sort();
+    expect(readers).toEqual(PASSWORD_READERS);
+    for (const [name, expected] of Object.entries(EXPECTED)) {
+      if (expected.userItems === undefined || expected.userItems === "whole") continue;
+      expect(expected.userItems, name).not.toContain("passwordHash");
+      // Each list is the code's own (USER_FIELDS and friends): what the function's reads project, no more.
+      for (const read of userItemReads(dataStatements(name))) expect(read, name).toEqual([...expected.userItems]);
+    }
+  });
+
+  it("lets signin write no attribute of a user item but the password hash it upgrades", () => {
+    const userWrites = dataStatements("signin").filter(
+      (s) => onTable(s, TABLES.users) && actionsOf(s).includes("dynamodb:UpdateItem") && (leadingKeys(s) ?? ["*"]).some((p) => globMatches(p, ANY_USER_ITEM)),
+    );
+    expect(userWrites.map((s) => s.Condition?.["ForAllValues:StringEquals"]?.["dynamodb:Attributes"])).toEqual([["pk", "passwordHash"]]);
+  });
+
+  it("the checks fail for a policy that lets more through", () => {
+    const clone = (name: string): Statement[] => structuredClone(dataStatements(name));
+    const differs = (name: string, statements: Statement[]) =>
+      JSON.stringify(normalized(dataAccessOf(statements))) !== JSON.stringify(normalized(EXPECTED[name]!));
+    expect(differs("signin", clone("signin"))).toBe(false);
+    expect(readsPasswordHash(clone("me"))).toBe(false);
+
+    const lockoutWrite = (statements: Statement[]) => statements.find((s) => JSON.stringify(s.Condition ?? {}).includes("SIGNIN#") && actionsOf(s).includes("dynamodb:PutItem"))!;
+    // A write without its leading keys reaches every item kind.
+    let tampered = clone("signin");
+    delete lockoutWrite(tampered).Condition;
+    expect(differs("signin", tampered)).toBe(true);
+    expect(itemAccess(tampered, TABLES.users)["*"]).toBe("Put Update Delete");
+    // ForAnyValue holds one key of a request, not all of them.
+    tampered = clone("signin");
+    const condition = lockoutWrite(tampered).Condition!;
+    condition["ForAnyValue:StringLike"] = condition["ForAllValues:StringLike"]!;
+    delete condition["ForAllValues:StringLike"];
+    expect(differs("signin", tampered)).toBe(true);
+    // One more item kind, or one more action on a kind.
+    tampered = clone("signup");
+    (tampered[0]!.Condition!["ForAllValues:StringLike"]!["dynamodb:LeadingKeys"] as string[]).push("SIGNIN#*");
+    expect(differs("signup", tampered)).toBe(true);
+    tampered = clone("signout");
+    tampered.push({ Effect: "Allow", Action: ["dynamodb:DeleteItem"], Resource: { "Fn::GetAtt": ["SessionsTable", "Arn"] }, Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["SESSION#*"] } } });
+    expect(differs("signout", tampered)).toBe(true);
+
+    const userRead = (statements: Statement[]) => statements.find((s) => attributeLimit(s) !== undefined && onTable(s, TABLES.users))!;
+    // A read of user items without its attribute list, or without SPECIFIC_ATTRIBUTES, or with the hash in the list.
+    tampered = clone("me");
+    delete userRead(tampered).Condition!["ForAllValues:StringEquals"];
+    expect(readsPasswordHash(tampered)).toBe(true);
+    tampered = clone("me");
+    delete userRead(tampered).Condition!.StringEqualsIfExists;
+    expect(readsPasswordHash(tampered)).toBe(true);
+    tampered = clone("refresh");
+    (userRead(tampered).Condition!["ForAllValues:StringEquals"]!["dynamodb:Attributes"] as string[]).push("passwordHash");
+    expect(readsPasswordHash(tampered)).toBe(true);
+    // An unlimited read whose leading keys could reach a user item (a claim read widened to "*", or "U*").
+    for (const pattern of ["*", "U*"]) {
+      tampered = clone("listUsers");
+      const claimRead = tampered.find((s) => JSON.stringify(s.Condition ?? {}).includes("EMAIL#"))!;
+      claimRead.Condition!["ForAllValues:StringLike"]!["dynamodb:LeadingKeys"] = [pattern];
+      expect(readsPasswordHash(tampered), pattern).toBe(true);
+    }
+    // A limited list that is not the code's.
+    tampered = clone("me");
+    (userRead(tampered).Condition!["ForAllValues:StringEquals"]!["dynamodb:Attributes"] as string[]).pop();
+    expect(userItemReads(tampered)).not.toEqual([[...USER_FIELDS]]);
   });
 });
 

@@ -57,6 +57,12 @@ describe("client types and routes against openapi.yaml", () => {
     expectTypeOf<Types.OpenIdConfiguration>().not.toBeNever();
     expectTypeOf<Types.ListQuery>().not.toBeNever();
     expectTypeOf<Types.UserListQuery>().toHaveProperty("email");
+    expectTypeOf<Types.MfaStatus>().not.toBeNever();
+    expectTypeOf<Types.TotpEnrollment>().toHaveProperty("otpauthUri");
+    expectTypeOf<Types.TotpConfirmation>().toHaveProperty("recoveryCodes");
+    expectTypeOf<Types.RecoveryCodes["recoveryCodes"]>().toEqualTypeOf<string[]>();
+    expectTypeOf<Types.MfaVerifyRequest>().toHaveProperty("mfaToken");
+    expectTypeOf<Types.MfaRequiredBody["factors"]>().toEqualTypeOf<Types.MfaFactor[]>();
     expectTypeOf<Types.SessionList["sessions"][number]>().toEqualTypeOf<Types.SessionInfo>();
   });
 });

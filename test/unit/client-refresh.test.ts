@@ -3,8 +3,15 @@
 // storage), one retry after a curable 401, and a refused refresh surfacing as
 // a session ended elsewhere.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { AuthClient, localStorageStorage, ServiceUnavailableError, SessionEndedError, UnauthorizedError, type WebStorage } from "../../client/src/index.js";
+import { AuthClient, localStorageStorage, ServiceUnavailableError, SessionEndedError, UnauthorizedError, type Session, type SigninResult, type WebStorage } from "../../client/src/index.js";
 import { startFakeApi, type FakeApi } from "../helpers/fake-api.js";
+
+/** The session of a signin that needed no second step. */
+async function signedIn(signin: Promise<SigninResult>): Promise<Session> {
+  const result = await signin;
+  if (result.status !== "signed-in") throw new Error(`expected a session, got ${result.status}`);
+  return result.session;
+}
 
 let api: FakeApi;
 beforeAll(async () => void (api = await startFakeApi()));
@@ -78,7 +85,7 @@ describe("authFetch and refresh", () => {
   it("refreshes ahead of expiry: 30 s before it, not earlier", async () => {
     const auth = new AuthClient({ baseUrl: api.baseUrl });
     api.expiresIn = 600;
-    const first = await auth.signIn(credentials);
+    const first = await signedIn(auth.signIn(credentials));
     advanceClock(600 - 31);
     await auth.messages.protected();
     expect(api.count("POST /auth/refresh")).toBe(0);
@@ -163,7 +170,7 @@ describe("authFetch and refresh", () => {
 
   it("a refresh that fails for another reason (503) keeps the session for a later try", async () => {
     const auth = new AuthClient({ baseUrl: api.baseUrl });
-    const session = await auth.signIn(credentials);
+    const session = await signedIn(auth.signIn(credentials));
     api.refreshStatus = 503;
     await expect(auth.refresh()).rejects.toBeInstanceOf(ServiceUnavailableError);
     expect((await auth.getSession())?.refreshToken).toBe(session.refreshToken);
@@ -224,7 +231,7 @@ describe("tabs that share the session (shared storage)", () => {
     // Two storages stand for one localStorage seen by two browser processes, one of them late.
     const tabA = new AuthClient({ baseUrl: api.baseUrl, storage: localStorageStorage(webStorage()) });
     const tabB = new AuthClient({ baseUrl: api.baseUrl, storage: localStorageStorage(webStorage()) });
-    const session = await tabA.signIn(credentials);
+    const session = await signedIn(tabA.signIn(credentials));
     await vi.waitFor(async () => expect((await tabB.getSession())?.refreshToken).toBe(session.refreshToken));
     expect((await tabB.me.get()).user.id).toBe("user-1");
     tabA.close();

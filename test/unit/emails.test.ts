@@ -35,3 +35,50 @@ describe("email templates", () => {
     expect(describeDuration(90)).toBe("90 seconds");
   });
 });
+
+describe("second-factor notices", () => {
+  const notices = ["mfa-enabled-notice", "mfa-disabled-notice", "recovery-code-used-notice", "mfa-reset-notice"] as const satisfies TemplateName[];
+  const at = { time: "2026-01-01 10:00 UTC" };
+
+  it("say what happened and when, in text and HTML, with what to do if it was not the owner", () => {
+    for (const name of notices) {
+      const email = renderEmail(name, "ada@example.com", at);
+      expect(email.subject.length, name).toBeGreaterThan(0);
+      for (const body of [email.text, email.html]) {
+        expect(body, name).toContain("2026-01-01 10:00 UTC");
+        expect(body, name).toContain("ada@example.com");
+        expect(body, name).toContain("http://localhost:4040");
+        expect(body, name).toMatch(/administrator/);
+        expect(body, name).toMatch(/reset your password|reset it/i);
+      }
+      expect(email.html, name).toMatch(/^<!doctype html>/);
+      expect(email.text, name).not.toMatch(/<[a-z]/i);
+    }
+    expect(renderEmail("recovery-code-used-notice", "ada@example.com", at).text).toMatch(/generate new ones/);
+    expect(renderEmail("mfa-reset-notice", "ada@example.com", at).text).toMatch(/signed out/);
+  });
+
+  it("carry no link with a token, no code and no secret: the time is the only value they need", () => {
+    for (const name of notices) {
+      const email = renderEmail(name, "ada@example.com", at);
+      for (const body of [email.subject, email.text, email.html]) {
+        expect(body, name).not.toMatch(/token|secret|otpauth:/i);
+        expect(body, name).not.toMatch(/https?:\/\/[^\s"<>)]*[#?]/); // links only to the app itself, with no fragment or query
+        // No run that looks like a TOTP code, a recovery code or a base32/base64 secret.
+        expect(body, name).not.toMatch(/\b\d{6,}\b/);
+        expect(body, name).not.toMatch(/[A-Za-z0-9_-]{20,}/);
+      }
+      // A template that needed more than the time would throw without it; one that needs the time throws without it.
+      expect(() => renderEmail(name, "ada@example.com", {}), name).toThrow(/\{\{time\}\}/);
+    }
+  });
+
+  it("escape the account's address in HTML and keep it as it is in the text", () => {
+    for (const name of notices) {
+      const email = renderEmail(name, `o'brien+<b>@example.com`, at);
+      expect(email.html, name).toContain("o&#39;brien+&lt;b&gt;@example.com");
+      expect(email.html, name).not.toContain("<b>@");
+      expect(email.text, name).toContain("o'brien+<b>@example.com");
+    }
+  });
+});

@@ -115,6 +115,9 @@ describe("lib/ layout", () => {
       "MAILLIMIT#": ["mail/limit-store.ts"],
       "SESSION#": ["sessions/session-item.ts"],
       "REFRESH#": ["sessions/session-store.ts"],
+      "TOTP#": ["methods/totp/totp-store.ts"],
+      "RECOVERY#": ["methods/recovery-codes/recovery-code-store.ts"],
+      "MFATOKEN#": ["methods/mfa/mfa-token-store.ts"],
     };
     const writes = /\b(?:Put|Update|Delete)(?:Command)?\b\s*[:(]/;
     for (const [prefix, allowed] of Object.entries(owners)) {
@@ -132,6 +135,9 @@ describe("lib/ layout", () => {
       "one-time-tokens/one-time-token-store.ts",
       "mail/limit-store.ts",
       "sessions/session-store.ts",
+      "methods/totp/totp-store.ts",
+      "methods/recovery-codes/recovery-code-store.ts",
+      "methods/mfa/mfa-token-store.ts",
     ];
     for (const store of stores) expect(text.get(store)!.slice(0, 1200), store).toMatch(/[A-Z]+#</);
   });

@@ -71,6 +71,10 @@ describe("access tokens", () => {
     "no exp": [rs256, { ...standard, iat: now() }],
     "no sid": [rs256, { ...standard, sid: undefined, iat: now(), exp: now() + 600 }],
     "roles not an array": [rs256, { ...standard, roles: "admin", iat: now(), exp: now() + 600 }],
+    "marked crit (an extension we do not implement)": [{ ...rs256, crit: ["exp"] }, { ...standard, iat: now(), exp: now() + 600 }],
+    "issued a day in the future": [rs256, { ...standard, iat: now() + 86_400, exp: now() + 86_400 + 600 }],
+    "issued beyond a minute of clock skew": [rs256, { ...standard, iat: now() + 120, exp: now() + 600 }],
+    "without iat": [rs256, { ...standard, exp: now() + 600 }],
   };
   for (const [name, [header, payload]] of Object.entries(rejected)) {
     it(`reject a token signed with our key that is ${name}`, () => {
@@ -83,6 +87,11 @@ describe("access tokens", () => {
   it("reject PS256 even when signed with our own key: the algorithm is pinned to RS256", () => {
     const token = forgeToken({ ...rs256, alg: "PS256" }, { ...standard, iat: now(), exp: now() + 600 }, { rsa: signing.key, alg: "PS256" });
     expect(() => verifyAccessToken(keys, token)).toThrow(expect.objectContaining({ name: "InvalidAccessTokenError" }));
+  });
+
+  it("accept an iat within a minute of clock skew", () => {
+    const token = forgeToken(rs256, { ...standard, iat: now() + 30, exp: now() + 600 }, ours);
+    expect(verifyAccessToken(keys, token).userId).toBe(claims.userId);
   });
 
   it("accept the same claims when correctly signed (the forge helper is sound)", () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
 import commonPasswords from "./common-passwords.json";
 import { BadRequestError } from "../../platform/errors.js";
@@ -36,17 +37,38 @@ export function hashPassword(password: string): Promise<string> {
   return bcrypt.hash(password, config.bcryptCost);
 }
 
-// A well-formed bcrypt hash at the configured cost that no password matches in practice. Comparing
-// against it when the account does not exist makes an unknown email cost the same as a wrong password.
-const DUMMY_HASH = `$2b$${String(config.bcryptCost).padStart(2, "0")}$${"N9qo8uLOickgx2ZMRZoMye"}${"IjZAgcfl7p92ldGxad68LJZdL17lhWy"}`;
+let dummy: Promise<string> | undefined;
+
+/**
+ * A real bcrypt hash, at BCRYPT_COST, of a random secret that no one knows,
+ * made once per container (on its first password check, not at import: bundles
+ * that import this module without checking a password never pay for it).
+ * Comparing against it when there is no account or no password makes that cost
+ * what a wrong password costs, at whatever cost is configured.
+ */
+export function dummyHash(): Promise<string> {
+  return (dummy ??= bcrypt.hash(randomBytes(32).toString("base64url"), config.bcryptCost));
+}
 
 /** Compares with the same work whether or not there is a stored hash. */
 export async function verifyPassword(password: string, passwordHash: string | undefined): Promise<boolean> {
   // bcrypt ignores bytes past 72, so a longer attempt could match a stored password it merely starts with.
   const tooLong = Buffer.byteLength(password, "utf8") > PASSWORD_MAX_BYTES;
   const usable = passwordHash !== undefined && !tooLong;
-  const matches = await bcrypt.compare(password, usable ? passwordHash : DUMMY_HASH);
+  // Awaited on every path: the container's first check makes it whichever path it takes.
+  const fallback = await dummyHash();
+  const matches = await bcrypt.compare(password, usable ? passwordHash : fallback);
   return matches && usable;
+}
+
+/**
+ * Whether a stored hash was made at another cost than BCRYPT_COST: after a
+ * right password it is made again (password-check.ts), so that a raised cost
+ * reaches every account that signs in, and a known account costs what an
+ * unknown one does (dummyHash).
+ */
+export function isOutdatedHash(passwordHash: string): boolean {
+  return bcrypt.getRounds(passwordHash) !== config.bcryptCost;
 }
 
 /** 400 naming `newPassword` when a new password breaks the policy (change, reset). */

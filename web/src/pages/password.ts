@@ -9,7 +9,15 @@ onSubmit(element<HTMLFormElement>("password-form"), async (data) => {
   if (!session) throw new SessionEndedError("Sign in first.");
   const newPassword = String(data.get("newPassword") ?? "");
   await auth.account.changePassword({ currentPassword: String(data.get("currentPassword") ?? ""), newPassword });
-  await auth.signIn({ email: session.user.email, password: newPassword });
+  const signin = await auth.signIn({ email: session.user.email, password: newPassword });
   element<HTMLFormElement>("password-form").reset();
-  element("password-result").textContent = "Password changed. Your other devices were signed out.";
+  const result = element("password-result");
+  result.textContent = "Password changed. Your other devices were signed out.";
+  if (signin.status === "mfa-required") {
+    // A second factor: the signin page asks for the code.
+    const link = document.createElement("a");
+    link.href = "/signin";
+    link.textContent = "Sign in with your new password";
+    result.append(" ", link);
+  }
 });
