@@ -24,9 +24,10 @@ import { sessionPk, sidOfSessionPk } from "./session-item.js";
 
 /**
  * How a session was established (RFC 8176 `amr` values): `pwd` after a
- * password, `otp` after a TOTP or recovery code, and `mfa` whenever two factors did.
+ * password, `otp` after a TOTP or recovery code, `hwk` after a passkey, and
+ * `mfa` whenever two factors did (a user-verified passkey is two on its own).
  */
-export type AuthenticationMethod = "pwd" | "otp" | "mfa";
+export type AuthenticationMethod = "pwd" | "otp" | "hwk" | "mfa";
 
 export interface SessionRecord {
   sid: string;

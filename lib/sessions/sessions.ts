@@ -31,7 +31,7 @@ export interface Session {
 /** How a sign-in proved who the user is: the session's `amr`, and the `method` its signin event records. */
 export interface Authentication {
   amr: AuthenticationMethod[];
-  method: "password";
+  method: "password" | "passkey";
 }
 
 /**
@@ -40,7 +40,8 @@ export interface Authentication {
  * from its signin at `createdAt`), however often it refreshes.
  */
 export const refreshExpiry = (createdAt: number, now: number) =>
-  Math.min(Math.floor(now / 1000) + config.refreshTokenTtlSeconds, Math.floor(createdAt / 1000) + config.sessionMaxAgeSeconds);
+  // Rounded up: the end to the millisecond is session-item.ts's own check (`isSessionOpen`).
+  Math.min(Math.floor(now / 1000) + config.refreshTokenTtlSeconds, Math.ceil((createdAt + config.sessionMaxAgeSeconds * 1000) / 1000));
 
 /**
  * A new session record for the user and the refresh token that opens it
@@ -88,19 +89,19 @@ export async function sessionResponse(user: UserRecord, session: Pick<SessionRec
  * `signin` event and a check that the user is still as the signin read it
  * (`user.sessionVersion`). When a password change, reset, disabling or "sign
  * out everywhere" came between, no session is created: `refusal` (by default
- * 401 invalid_credentials: sign in again). `spends` joins the transaction
- * with its own condition (a second step's mfaToken): refused alike.
+ * 401 invalid_credentials: sign in again). `spends` join the transaction with
+ * their own conditions (a second step's mfaToken, a passkey's counter): refused alike.
  */
 export async function startSession(
   user: UserRecord,
   authentication: Authentication,
   now = Date.now(),
   client: ClientInfo = {},
-  options: { spends?: TransactItem; refusal?: () => HttpError } = {},
+  options: { spends?: TransactItem | TransactItem[]; refusal?: () => HttpError } = {},
 ): Promise<Session> {
   const { record, refreshToken } = newSession(user, authentication.amr, now, client);
   const event = { userId: user.userId, type: "signin" as const, method: authentication.method, at: now, sessionId: record.sid, ...client };
-  const conditions = [sessionVersionCheck(user), ...(options.spends ? [options.spends] : [])];
+  const conditions = [sessionVersionCheck(user), ...[options.spends ?? []].flat()];
   if (!(await putSession(record, conditions, event))) {
     throw options.refusal?.() ?? new UnauthorizedError("The account changed while signing in: sign in again", "invalid_credentials");
   }

@@ -67,7 +67,8 @@ describe("with the window off (0), and sessions of at most 4 s", () => {
     const started = Date.now();
     let session = await signup(api);
     const signedUpAt = Date.now(); // the session's createdAt is no later than this
-    while (Date.now() - started < 2500) {
+    // Two refreshes, well inside the 4 s (a loaded CI machine answers slowly).
+    while (Date.now() - started < 1400) {
       await new Promise((resolve) => setTimeout(resolve, 700));
       const next = await api.post("/auth/refresh", { refreshToken: session.refreshToken });
       expect(next.status).toBe(200);
