@@ -59,5 +59,6 @@ describe("when DynamoDB is unreachable", () => {
     expect((await api.post("/auth/signup", { email: lostEmail, password: PASSWORD })).status).toBe(201);
     expect((await api.post("/auth/refresh", { refreshToken: session.refreshToken })).status).toBe(200);
     expect((await api.post("/auth/signin", { email, password: PASSWORD })).status).toBe(200);
-  });
+    // It starts its own DynamoDB Local and stack, and nine requests each wait out the SDK's retries.
+  }, 120_000);
 });
