@@ -144,6 +144,11 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const mfaFns = await import("../functions/users/mfa.js");
   const { confirmTotp, startTotpEnrollment } = await import("../lib/accounts/second-factor-settings.js");
   const { TOTP_PERIOD_SECONDS, totpCodeAt } = await import("../lib/methods/totp/totp.js");
+  const passkeyUserFns = await import("../functions/users/passkeys.js");
+  const passkeyAuthFns = await import("../functions/auth/passkeys.js");
+  const { passkeyRegistrationOptions, registerPasskey } = await import("../lib/accounts/passkey-settings.js");
+  const { config } = await import("../lib/platform/config.js");
+  const { SoftAuthenticator } = await import("../test/helpers/soft-authenticator.js");
   const memory = memorySizes();
 
   // Mail: request handlers queue jobs at a stand-in for Lambda's invoke API (bench/run.ts);
@@ -194,6 +199,21 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
     await runMailer([]); // its mfa-enabled notice, sent outside the measured operation
     return { ...created, secret, recoveryCode: recoveryCodes[0]! };
   };
+  /**
+   * A new user with one registered passkey, and the authenticator that holds it (a software one, the test suite's).
+   * Registered outside the measured operation; its passkey-added notice sent outside it too.
+   */
+  const authenticators = new Map<string, InstanceType<typeof SoftAuthenticator>>();
+  const newPasskeyUser = async () => {
+    const created = await newUser();
+    const caller = { userId: created.user.id, multiFactor: false, client: {} };
+    const authenticator = new SoftAuthenticator({ origin: config.webauthn.origins[0]! });
+    await registerPasskey(caller, { response: authenticator.register(await passkeyRegistrationOptions(caller)) });
+    await runMailer([]);
+    authenticators.set(created.user.id, authenticator);
+    return created;
+  };
+
   /** The mfaToken of an MFA user's first step (403 mfa_required). */
   const firstStep = async (email: string) => {
     const answer = await signinFn(jsonEvent("POST", "/auth/signin", { email, password: PASSWORD }), lambdaContext);
@@ -402,6 +422,39 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
         invoke(mfaVerifyFn, "mfaVerify", jsonEvent("POST", "/auth/mfa/verify", { mfaToken: s.mfaToken, factor: "recovery_code", code: s.recoveryCode }), inv),
       expect: 200,
     },
+    // Passkeys: per operation only (the monthly profile below has no passkey users).
+    {
+      name: "passkey registration (options + POST /users/me/passkeys)",
+      prepare: async () => {
+        const { accessToken, user } = await newUser();
+        authenticators.set(user.id, new SoftAuthenticator({ origin: config.webauthn.origins[0]! }));
+        return { accessToken, userId: user.id };
+      },
+      act: async (s, inv) => {
+        const optionsEvent = await authorized(s.accessToken!, inv, "POST", "/users/me/passkeys/options");
+        const options = await invoke(passkeyUserFns.registrationOptions as Handler, "passkeyRegistrationOptions", optionsEvent, inv);
+        if (options.statusCode !== 200) return options;
+        // The authenticator's part is the user's device: no Lambda, not timed.
+        const response = authenticators.get(s.userId!)!.register(JSON.parse(options.body));
+        // Seconds after the first request with the same token: the authorizer's cache (60 s) answers.
+        const event = jsonEvent("POST", "/users/me/passkeys", { response, name: "Laptop" }, { requestContext: optionsEvent.requestContext });
+        return invoke(passkeyUserFns.register as Handler, "registerPasskey", event, inv);
+      },
+      expect: 201,
+      apiRequests: 2,
+    },
+    {
+      name: "passkey signin (options + POST /auth/passkeys/verify)",
+      prepare: async () => ({ userId: (await newPasskeyUser()).user.id }),
+      act: async (s, inv) => {
+        const options = await invoke(passkeyAuthFns.options as Handler, "passkeyOptions", jsonEvent("POST", "/auth/passkeys/options", {}), inv);
+        if (options.statusCode !== 200) return options;
+        const response = authenticators.get(s.userId!)!.authenticate(JSON.parse(options.body));
+        return invoke(passkeyAuthFns.verify as Handler, "passkeyVerify", jsonEvent("POST", "/auth/passkeys/verify", { response }), inv);
+      },
+      expect: 200,
+      apiRequests: 2,
+    },
   ];
 
   async function sample(op: Operation): Promise<Sample> {
@@ -443,6 +496,8 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const mfaNote = [
     "The profile's users have no second factor: the MFA rows above are per operation. A signin in two steps (the first step",
     `and the second with a TOTP code) costs ${usd(twoSteps)} per 1M against ${usd(perMillion.signin ?? 0)} for a signin without.`,
+    "Nor passkeys: a passkey signin (options and verify, two requests, no bcrypt) costs",
+    `${usd(perMillion["passkey signin (options + POST /auth/passkeys/verify)"] ?? 0)} per 1M.`,
   ];
   const model =
     missing.length > 0

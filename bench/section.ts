@@ -23,6 +23,8 @@ async function main(name: string): Promise<Section> {
       return (await import("./signin.js")).run(email, PASSWORD);
     case "mfa":
       return (await import("./mfa.js")).run(PASSWORD);
+    case "passkeys":
+      return (await import("./passkeys.js")).run(email, PASSWORD);
     case "forgot-password":
       return (await import("./forgot-password.js")).run(email);
     case "bundle-sizes":

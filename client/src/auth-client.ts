@@ -3,11 +3,15 @@
  * stored session, and `authFetch`, which attaches the access token, refreshes
  * it ahead of expiry and retries once after a 401 that a refresh can cure.
  * Every other route is a small function in its own module (account, me,
- * mfa, admin, messages, discovery), reached as `client.me.sessions()` etc.
+ * mfa, passkeys, admin, messages, discovery), reached as `client.me.sessions()` etc.
  *
  * Signin has two steps for a user with a second factor: `signIn` answers
  * `{ status: "mfa-required", mfaToken, factors }` instead of a session, and
- * `verifyMfa` with that token and a code makes the session.
+ * `verifyMfa` with that token and a code makes the session (or, when
+ * `factors` has "passkey", `signInWithPasskey` with the token).
+ *
+ * Signin with a passkey needs no password: `signInWithPasskey` (or
+ * `passkeySigninOptions` and `verifyPasskey`) with the browser's assertion.
  *
  * Refreshes are shared: callers in one page join the refresh in flight; tabs
  * that share the session (localStorage) take a Web Lock for a short time and,
@@ -24,13 +28,26 @@ import { readClaims } from "./jwt.js";
 import { meRoutes } from "./me.js";
 import { messageRoutes } from "./messages.js";
 import { mfaRoutes } from "./mfa.js";
+import { passkeyRoutes } from "./passkeys.js";
 import { readResult, requestInit, urlFor, type ApiCall, type FetchFunction, type Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
 import { needsRefresh, parseStoredSession, toStoredSession, type StoredSession } from "./session.js";
 import type { SessionHooks } from "./session-hooks.js";
 import { singleFlight } from "./single-flight.js";
 import { memoryStorage, type TokenStorage } from "./storage.js";
-import type { MfaFactor, MfaVerifyRequest, Session, SigninRequest, SignoutRequest, SignupRequest, SignupResponse, User } from "./types.js";
+import type {
+  AuthenticationResponseJSON,
+  MfaFactor,
+  MfaVerifyRequest,
+  PasskeyRequestOptions,
+  PasskeyVerifyRequest,
+  Session,
+  SigninRequest,
+  SignoutRequest,
+  SignupRequest,
+  SignupResponse,
+  User,
+} from "./types.js";
 
 export interface AuthClientOptions {
   /** The API's base URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/prod` or `http://localhost:3000`. */
@@ -66,6 +83,8 @@ export class AuthClient {
   readonly me: ReturnType<typeof meRoutes>;
   /** The second factor: status, TOTP enrollment and removal, recovery codes. */
   readonly mfa: ReturnType<typeof mfaRoutes>;
+  /** The signed-in user's passkeys: registration, list, rename, removal. */
+  readonly passkeys: ReturnType<typeof passkeyRoutes>;
   /** Admin only: users, roles, events, second-factor reset. */
   readonly admin: ReturnType<typeof adminRoutes>;
   /** The example messages. */
@@ -108,6 +127,7 @@ export class AuthClient {
     this.account = accountRoutes(transport, hooks);
     this.me = meRoutes(transport, hooks);
     this.mfa = mfaRoutes(transport, hooks);
+    this.passkeys = passkeyRoutes(transport);
     this.admin = adminRoutes(transport);
     this.messages = messageRoutes(transport);
     this.discovery = discoveryRoutes(transport);
@@ -151,6 +171,50 @@ export class AuthClient {
     const session = await this.#call<Session>(callFor(ROUTES.verifyMfa, { body }), "none");
     await this.#store(session);
     return session;
+  }
+
+  /**
+   * POST /auth/passkeys/options: WebAuthn request options (the JSON form)
+   * with a fresh challenge, good once for 5 minutes. Without `mfaToken`, for
+   * a discoverable passkey (empty `allowCredentials`: the browser offers the
+   * passkeys it has for this site); with the `mfaToken` of signin's second
+   * step, that user's passkeys (401 `mfa_token_invalid` when the token is no
+   * longer good). Give them to the browser, and its assertion to `verifyPasskey`.
+   */
+  passkeySigninOptions(mfaToken?: string): Promise<PasskeyRequestOptions> {
+    return this.#call<PasskeyRequestOptions>(callFor(ROUTES.passkeySigninOptions, { body: mfaToken === undefined ? {} : { mfaToken } }), "none");
+  }
+
+  /**
+   * POST /auth/passkeys/verify with the browser's assertion (its JSON form),
+   * and the `mfaToken` when it answers signin's second step. Keeps the
+   * session, as `signIn` does; a user-verified passkey makes a multi-factor
+   * session (`amr` has "hwk" and "mfa"). 401 `invalid_passkey` when it does
+   * not verify (unknown passkey, another user's, a used or expired
+   * challenge...: ask for new options); 401 `mfa_token_invalid` when the
+   * second step's token is no longer good (sign in again); 403
+   * `account_disabled`.
+   */
+  async verifyPasskey(body: PasskeyVerifyRequest): Promise<Session> {
+    const session = await this.#call<Session>(callFor(ROUTES.verifyPasskey, { body }), "none");
+    await this.#store(session);
+    return session;
+  }
+
+  /**
+   * Signin with a passkey in one call: the options, the assertion that
+   * `getAssertion` gets from the browser for them (e.g. @simplewebauthn/browser's
+   * `(optionsJSON) => startAuthentication({ optionsJSON })`, or
+   * passkeys-browser.ts), then `verifyPasskey`. With `{ mfaToken }`, as the
+   * second step of a password signin whose `factors` include "passkey".
+   * Keeps the session and answers it.
+   */
+  async signInWithPasskey(
+    getAssertion: (options: PasskeyRequestOptions) => Promise<AuthenticationResponseJSON>,
+    { mfaToken }: { mfaToken?: string } = {},
+  ): Promise<Session> {
+    const response = await getAssertion(await this.passkeySigninOptions(mfaToken));
+    return this.verifyPasskey(mfaToken === undefined ? { response } : { response, mfaToken });
   }
 
   /**

@@ -89,7 +89,8 @@ export class BadRequestError extends AuthApiError {
  * password; `invalid_refresh_token`: a refresh token that no longer works;
  * `invalid_mfa_code`: a wrong TOTP or recovery code; `mfa_token_invalid`: the
  * second step of a signin whose `mfaToken` expired, was used or had too many
- * wrong codes (sign in again).
+ * wrong codes (sign in again); `invalid_passkey`: a passkey assertion that
+ * does not verify (ask the browser again, with new options).
  */
 export class UnauthorizedError extends AuthApiError {
   declare readonly code: ErrorCodeFor<401> | (string & {});
@@ -106,7 +107,7 @@ export class ForbiddenError extends AuthApiError {
   declare readonly code: ErrorCodeFor<403> | (string & {});
 }
 
-/** 404 `not_found`: no such user, or no such session of the caller. */
+/** 404 `not_found`: no such user, or no such session or passkey of the caller. */
 export class NotFoundError extends AuthApiError {
   declare readonly code: ErrorCodeFor<404> | (string & {});
 }
@@ -115,7 +116,8 @@ export class NotFoundError extends AuthApiError {
  * 409. `email_taken` or `username_taken` at signup; `self_protection`: an
  * admin removing their own admin role, disabling or deleting themselves;
  * `mfa_already_enabled`: enrolling TOTP while it is on; `no_pending_enrollment`:
- * confirming TOTP without an enrollment.
+ * confirming TOTP without an enrollment; `already_registered`: a passkey
+ * already stored; `last_sign_in_method`: removing the user's only way to sign in.
  */
 export class ConflictError extends AuthApiError {
   declare readonly code: ErrorCodeFor<409> | (string & {});

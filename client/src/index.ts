@@ -5,6 +5,7 @@
  *   const auth = new AuthClient({ baseUrl: "http://localhost:3000", storage: localStorageStorage() });
  *   const result = await auth.signIn({ email, password });
  *   if (result.status === "mfa-required") await auth.verifyMfa({ mfaToken: result.mfaToken, factor: "totp", code });
+ *   await auth.signInWithPasskey((optionsJSON) => startAuthentication({ optionsJSON })); // or passkeys-browser.ts
  *   const { user } = await auth.me.get();
  *   const response = await auth.authFetch("https://api.example.com/orders");
  *   auth.onSessionEnded(() => showSignedOutNotice());

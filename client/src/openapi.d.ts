@@ -47,7 +47,8 @@ export interface paths {
          *
          *     A user with a second factor gets, after a correct password, 403 `mfa_required` with
          *     an `mfaToken` and the `factors` the user has instead of a session: the client
-         *     finishes the signin with `POST /auth/mfa/verify`.
+         *     finishes the signin with `POST /auth/mfa/verify` or, when `factors` has `passkey`, with
+         *     `POST /auth/passkeys/options` and `POST /auth/passkeys/verify`.
          */
         post: operations["signin"];
         delete?: never;
@@ -78,6 +79,74 @@ export interface paths {
          *     `mfa_token_invalid`: sign in again. A TOTP code (its time step) works at most once.
          */
         post: operations["verifyMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a signin with a passkey
+         * @description Answers WebAuthn request options (`PublicKeyCredentialRequestOptionsJSON`) with a fresh
+         *     challenge (single-use, 5 minutes) for `navigator.credentials.get()`:
+         *
+         *     - with `{}` (or no body), a signin with a discoverable passkey: `allowCredentials` is
+         *       empty, so the browser offers the passkeys it holds for the relying party (also as
+         *       autofill, with conditional mediation); the assertion's `userHandle` names the user;
+         *     - with `{ "mfaToken" }`, the second step of a signin that answered 403 `mfa_required`
+         *       with `passkey` among its `factors`: `allowCredentials` lists that user's passkeys.
+         *       An `mfaToken` that is unknown, expired or used, or whose account was disabled or
+         *       signed out everywhere since, gets 401 `mfa_token_invalid`: sign in again.
+         *
+         *     `userVerification` is always `required`. Send the answer to `POST /auth/passkeys/verify`.
+         */
+        post: operations["passkeySigninOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a passkey (alone, or as the second step)
+         * @description Takes the assertion of `navigator.credentials.get()` in its JSON form
+         *     (`AuthenticationResponseJSON`) and, for a second step, the same `mfaToken` as the
+         *     options. Checks that the challenge is one of ours, unused, unexpired and of this
+         *     ceremony (it is spent either way); that the credential is registered to the user its
+         *     `userHandle` names (or the `mfaToken`'s user); the signature, the RP ID hash, the
+         *     origin (`WEBAUTHN_ORIGINS`), user presence and user verification; and the signature
+         *     counter (when both the stored and the presented counter are non-zero, the new one
+         *     must be greater; synced passkeys present 0). Answers the session.
+         *
+         *     The session's access tokens carry `amr` `["hwk", "mfa"]` for a passkey alone (a
+         *     user-verified passkey is multi-factor on its own: no second step follows), and the
+         *     first factor's `amr` plus `hwk` and `mfa` (e.g. `["pwd", "hwk", "mfa"]`) for a second
+         *     step. The signin event's `method` is `passkey` (for a second step, the first factor's).
+         *
+         *     Any failure of the assertion is one 401 `invalid_passkey`; an `mfaToken` that is no
+         *     longer good is 401 `mfa_token_invalid`. A disabled account gets 403 `account_disabled`,
+         *     and an unverified one when verified emails are required 403 `email_not_verified`, after
+         *     a valid assertion only.
+         */
+        post: operations["passkeySigninVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -494,6 +563,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start registering a passkey
+         * @description Answers WebAuthn creation options (`PublicKeyCredentialCreationOptionsJSON`) for
+         *     `navigator.credentials.create()`: a fresh challenge (single-use, 5 minutes, bound to
+         *     this registration of this user), the relying party (`WEBAUTHN_RP_ID`, `APP_NAME`), the
+         *     user (`user.id` is the base64url of the user id, `name` the email), ES256 and RS256,
+         *     `residentKey: "required"` (a discoverable credential, for signin without a username),
+         *     attestation `none`, and the caller's passkeys in `excludeCredentials` (an authenticator
+         *     that already holds one refuses to make another). Send the answer to
+         *     `POST /users/me/passkeys`.
+         *
+         *     A caller who has a second factor needs a multi-factor session (403 `mfa_required`
+         *     otherwise). Needs no body; one that is sent must be JSON and is ignored.
+         */
+        post: operations["passkeyRegistrationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's passkeys
+         * @description Every passkey of the caller, oldest first: its credential id, name, when it was added
+         *     and last used, whether it is backed up (synced, e.g. by a password manager or a
+         *     platform's keychain) and the transports its authenticator reported. Never a public key
+         *     or a counter.
+         */
+        get: operations["listMyPasskeys"];
+        put?: never;
+        /**
+         * Register a passkey
+         * @description Takes the credential of `navigator.credentials.create()` in its JSON form
+         *     (`RegistrationResponseJSON`) and an optional `name` (default `Passkey`). Checks the
+         *     challenge (ours, unused, unexpired, of a registration of this user; it is spent either
+         *     way), the origin (`WEBAUTHN_ORIGINS`), the RP ID hash, user presence and the algorithm
+         *     (ES256 or RS256); attestation `none` is accepted. A response that does not verify is
+         *     400 `invalid_request` (`errors`: `response` does not verify): ask for new options and
+         *     start again. A credential id that is already registered, to this user or any other,
+         *     is 409 `already_registered`.
+         *
+         *     Records `passkey_added` and emails the owner a notice. Registering a passkey does not
+         *     make password signin ask for a second step. A caller who has a second factor needs a
+         *     multi-factor session (403 `mfa_required` otherwise).
+         */
+        post: operations["registerPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one of the caller's passkeys
+         * @description Removes the passkey (it no longer signs in; the authenticator may still hold it until
+         *     the user deletes it there) and records `passkey_removed`. A credential id that is not
+         *     one of the caller's passkeys gets 404 `not_found`, whoever it belongs to. The caller's
+         *     last way to sign in cannot be removed: a user without a password gets 409
+         *     `last_sign_in_method` for their only passkey (set a password or add another passkey
+         *     first). A caller who has a second factor needs a multi-factor session (403
+         *     `mfa_required` otherwise).
+         */
+        delete: operations["removeMyPasskey"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename one of the caller's passkeys
+         * @description Sets the passkey's `name` (printable text, at most 64 characters, trimmed). A credential
+         *     id that is not one of the caller's passkeys gets 404 `not_found`, whoever it belongs to.
+         */
+        patch: operations["renameMyPasskey"];
+        trace?: never;
+    };
     "/users": {
         parameters: {
             query?: never;
@@ -813,6 +981,180 @@ export interface components {
         MfaCodeRequest: {
             code: components["schemas"]["MfaCode"];
         };
+        /** @description Binary data in base64url (RFC 4648 section 5), without padding, as the WebAuthn Level 3 JSON forms carry it. */
+        Base64Url: string;
+        /** @description A WebAuthn credential id in base64url without padding (at most 1023 bytes, WebAuthn's limit). A passkey's id. */
+        CredentialId: string;
+        /** @description A passkey's name, printable text of at most 64 characters (surrounding spaces are trimmed). */
+        PasskeyName: string;
+        /** @description The `mfaToken` of signin's 403 `mfa_required`. */
+        MfaToken: string;
+        /**
+         * @description A transport an authenticator reported (`AuthenticatorTransport`): `usb`, `nfc`, `ble`,
+         *     `smart-card`, `hybrid`, `internal` (or `cable`, its older name for `hybrid`); clients
+         *     treat values they do not know as hints to ignore.
+         */
+        AuthenticatorTransport: string;
+        /** @description A credential the browser is to exclude or allow (`PublicKeyCredentialDescriptorJSON`). */
+        PublicKeyCredentialDescriptor: {
+            id: components["schemas"]["CredentialId"];
+            /** @constant */
+            type: "public-key";
+            transports?: components["schemas"]["AuthenticatorTransport"][];
+        };
+        /**
+         * @description The WebAuthn Level 3 JSON form of the creation options, for
+         *     `PublicKeyCredential.parseCreationOptionsFromJSON()` (or `@simplewebauthn/browser`'s
+         *     `startRegistration`) and then `navigator.credentials.create({ publicKey })`. Binary
+         *     fields are base64url. Other fields of the Level 3 dictionary (e.g. `hints`) may appear:
+         *     pass the object on as it is.
+         */
+        PublicKeyCredentialCreationOptionsJSON: {
+            challenge: components["schemas"]["Base64Url"];
+            /** @description The relying party: `id` is `WEBAUTHN_RP_ID`, `name` is `APP_NAME`. */
+            rp: {
+                id: string;
+                name: string;
+            };
+            /** @description The user: `id` is the user handle (the base64url of the user id), `name` the email, `displayName` the name or else the email. */
+            user: {
+                id: components["schemas"]["Base64Url"];
+                name: string;
+                displayName: string;
+            };
+            /** @description The algorithms accepted, in order of preference: ES256 (`-7`) and RS256 (`-257`). */
+            pubKeyCredParams: {
+                /** Format: int32 */
+                alg: number;
+                /** @constant */
+                type: "public-key";
+            }[];
+            /**
+             * Format: int32
+             * @description Milliseconds the browser may take (the challenge's 5 minutes).
+             */
+            timeout: number;
+            /** @description The caller's passkeys, which an authenticator must not register again. */
+            excludeCredentials: components["schemas"]["PublicKeyCredentialDescriptor"][];
+            /** @description `residentKey: "required"` (a discoverable credential); `userVerification: "preferred"`. */
+            authenticatorSelection: {
+                /** @enum {string} */
+                authenticatorAttachment?: "platform" | "cross-platform";
+                /** @enum {string} */
+                residentKey?: "discouraged" | "preferred" | "required";
+                requireResidentKey?: boolean;
+                /** @enum {string} */
+                userVerification?: "discouraged" | "preferred" | "required";
+            };
+            /**
+             * @description `none`: no attestation is asked for.
+             * @enum {string}
+             */
+            attestation: "none" | "indirect" | "direct" | "enterprise";
+            /** @description Client extensions asked for (`credProps`). */
+            extensions?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description The WebAuthn Level 3 JSON form of the request options, for
+         *     `PublicKeyCredential.parseRequestOptionsFromJSON()` (or `@simplewebauthn/browser`'s
+         *     `startAuthentication`) and then `navigator.credentials.get({ publicKey })`. Binary fields
+         *     are base64url. Other fields of the Level 3 dictionary may appear: pass the object on as
+         *     it is.
+         */
+        PublicKeyCredentialRequestOptionsJSON: {
+            challenge: components["schemas"]["Base64Url"];
+            /**
+             * Format: int32
+             * @description Milliseconds the browser may take (the challenge's 5 minutes).
+             */
+            timeout: number;
+            /** @description `WEBAUTHN_RP_ID`. */
+            rpId: string;
+            /** @description Empty for a signin with a discoverable passkey; the user's passkeys for a second step. */
+            allowCredentials: components["schemas"]["PublicKeyCredentialDescriptor"][];
+            /**
+             * @description Always `required`: a PIN, a fingerprint or a face unlocks the passkey.
+             * @enum {string}
+             */
+            userVerification: "required";
+            extensions?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description The credential `navigator.credentials.create()` made, in its WebAuthn Level 3 JSON form
+         *     (`PublicKeyCredential.toJSON()`, or what `@simplewebauthn/browser`'s `startRegistration`
+         *     answers), as it is. Binary fields are base64url.
+         */
+        RegistrationResponseJSON: {
+            id: components["schemas"]["CredentialId"];
+            rawId: components["schemas"]["CredentialId"];
+            /** @constant */
+            type: "public-key";
+            response: {
+                clientDataJSON: components["schemas"]["Base64Url"];
+                attestationObject: components["schemas"]["Base64Url"];
+                authenticatorData?: components["schemas"]["Base64Url"];
+                publicKey?: components["schemas"]["Base64Url"];
+                /** Format: int32 */
+                publicKeyAlgorithm?: number;
+                transports?: components["schemas"]["AuthenticatorTransport"][];
+            };
+            /** @enum {string} */
+            authenticatorAttachment?: "platform" | "cross-platform";
+            clientExtensionResults?: Record<string, never>;
+        };
+        /**
+         * @description The assertion `navigator.credentials.get()` made, in its WebAuthn Level 3 JSON form
+         *     (`PublicKeyCredential.toJSON()`, or what `@simplewebauthn/browser`'s
+         *     `startAuthentication` answers), as it is. Binary fields are base64url.
+         */
+        AuthenticationResponseJSON: {
+            id: components["schemas"]["CredentialId"];
+            rawId: components["schemas"]["CredentialId"];
+            /** @constant */
+            type: "public-key";
+            response: {
+                clientDataJSON: components["schemas"]["Base64Url"];
+                authenticatorData: components["schemas"]["Base64Url"];
+                signature: components["schemas"]["Base64Url"];
+                /** @description The user handle the passkey was registered with; needed to sign in without an `mfaToken`. */
+                userHandle?: components["schemas"]["Base64Url"];
+            };
+            /** @enum {string} */
+            authenticatorAttachment?: "platform" | "cross-platform";
+            clientExtensionResults?: Record<string, never>;
+        };
+        PasskeyRegistrationRequest: {
+            response: components["schemas"]["RegistrationResponseJSON"];
+            /** @description What to call it (default `Passkey`), e.g. the device or password manager that holds it. */
+            name?: components["schemas"]["PasskeyName"];
+        };
+        PasskeyRenameRequest: {
+            name: components["schemas"]["PasskeyName"];
+        };
+        /** @description `{}` for a signin with a discoverable passkey; `{ "mfaToken" }` for the second step of a signin. */
+        PasskeyOptionsRequest: {
+            mfaToken?: components["schemas"]["MfaToken"];
+        };
+        PasskeyVerifyRequest: {
+            response: components["schemas"]["AuthenticationResponseJSON"];
+            /** @description For a second step, the same `mfaToken` as the options were asked with. */
+            mfaToken?: components["schemas"]["MfaToken"];
+        };
+        Passkey: {
+            id: components["schemas"]["CredentialId"];
+            name: components["schemas"]["PasskeyName"];
+            createdAt: components["schemas"]["Timestamp"];
+            /** @description When it last signed in; absent until then. */
+            lastUsedAt?: components["schemas"]["Timestamp"];
+            /** @description Whether the authenticator says it is backed up (a synced passkey, which survives the loss of one device). */
+            backedUp: boolean;
+            /** @description How the authenticator can be reached, as it reported at registration. */
+            transports?: components["schemas"]["AuthenticatorTransport"][];
+        };
         User: {
             id: components["schemas"]["UserId"];
             email: components["schemas"]["Email"];
@@ -830,7 +1172,9 @@ export interface components {
             hasPassword: boolean;
             /**
              * @description Whether the user has a second factor (a confirmed TOTP authenticator, backed by
-             *     recovery codes): signin then asks for a second step.
+             *     recovery codes): signin then asks for a second step. Passkeys do not set it: a
+             *     user-verified passkey is multi-factor on its own, and registering one does not make
+             *     password signin ask for a second step.
              */
             mfaEnabled: boolean;
         };
@@ -866,7 +1210,7 @@ export interface components {
         /** @description The client's IP address (IPv4 or IPv6) as API Gateway saw it. */
         IpAddress: string;
         /** @enum {string} */
-        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset";
+        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset" | "passkey_added" | "passkey_removed";
         Event: {
             type: components["schemas"]["EventType"];
             at: components["schemas"]["Timestamp"];
@@ -874,8 +1218,9 @@ export interface components {
             ipAddress?: components["schemas"]["IpAddress"];
             userAgent?: components["schemas"]["UserAgent"];
             /**
-             * @description On `signin` events, how the user signed in first (`password`; later `passkey` or
-             *     `provider:<id>`); on `mfa_enabled` and `mfa_disabled`, which second factor (`totp`).
+             * @description On `signin` events, how the user signed in first (`password` or `passkey`; later
+             *     `provider:<id>`); on `mfa_enabled` and `mfa_disabled`, which second factor (`totp`); on
+             *     `passkey_added` and `passkey_removed`, `passkey`.
              */
             method?: string;
         };
@@ -943,7 +1288,7 @@ export interface components {
             retryAfter?: number;
             /**
              * @description Only on signin's 403 `mfa_required`: opaque (at least 256 random bits), for `POST
-             *     /auth/mfa/verify` within 5 minutes; works once. Keep it secret.
+             *     /auth/mfa/verify` (or the passkey routes) within 5 minutes; works once. Keep it secret.
              */
             mfaToken?: string;
             /** @description Only on signin's 403 `mfa_required`, with `mfaToken`: the second factors the user can answer with. */
@@ -1086,6 +1431,67 @@ export interface components {
             content: {
                 "application/json": {
                     recoveryCodes: components["schemas"]["RecoveryCodeList"];
+                };
+            };
+        };
+        /** @description Creation options for `navigator.credentials.create()`, with a fresh challenge. */
+        PasskeyCreationOptions: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
+            };
+        };
+        /** @description Request options for `navigator.credentials.get()`, with a fresh challenge. */
+        PasskeyRequestOptions: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
+            };
+        };
+        /** @description The passkey was registered. */
+        PasskeyCreated: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    passkey: components["schemas"]["Passkey"];
+                };
+            };
+        };
+        /** @description A passkey. */
+        PasskeyBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    passkey: components["schemas"]["Passkey"];
+                };
+            };
+        };
+        /** @description The caller's passkeys, oldest first. */
+        PasskeyList: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    passkeys: components["schemas"]["Passkey"][];
                 };
             };
         };
@@ -1331,7 +1737,8 @@ export interface components {
          * @description The password was right, but the account may not sign in: `account_disabled` (an admin
          *     disabled it) or `email_not_verified` (the address is unverified while the server requires
          *     verified emails, `REQUIRE_VERIFIED_EMAIL=true`). Or it needs a second step:
-         *     `mfa_required`, with `mfaToken` and the user's `factors`, for `POST /auth/mfa/verify`.
+         *     `mfa_required`, with `mfaToken` and the user's `factors`, for `POST /auth/mfa/verify`
+         *     (or the passkey routes, when `factors` has `passkey`).
          */
         SigninForbidden: {
             headers: {
@@ -1348,7 +1755,8 @@ export interface components {
         };
         /**
          * @description `mfa_required`: the caller has a second factor and the access token's session is not
-         *     multi-factor: sign in again with the second factor (`POST /auth/mfa/verify`), then retry.
+         *     multi-factor: sign in again with the second factor (`POST /auth/mfa/verify`) or with a
+         *     passkey (`/auth/passkeys/*`), then retry.
          */
         MfaRequired: {
             headers: {
@@ -1401,7 +1809,8 @@ export interface components {
         };
         /**
          * @description `not_found`: no such user, or no such live session of the caller; on the second-factor
-         *     routes, no such factor (TOTP not enabled, no second factor). API Gateway answers the same
+         *     routes, no such factor (TOTP not enabled, no second factor); on the passkey routes, no
+         *     such passkey of the caller. API Gateway answers the same
          *     to a path or method the API does not have.
          */
         NotFound: {
@@ -1485,6 +1894,118 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
                     code: "no_pending_enrollment" | "mfa_already_enabled";
+                };
+            };
+        };
+        /**
+         * @description `invalid_json`: the body is not valid JSON. `invalid_request`: the body is missing or not
+         *     a JSON object, `response` is not a WebAuthn credential in its JSON form or `name` is
+         *     not printable text of at most 64 characters (`errors` lists each problem), or the
+         *     credential does not verify (`errors`: `response` does not verify; its challenge is
+         *     unknown, expired, used or another ceremony's, or its origin, RP ID, user presence,
+         *     algorithm or attestation is wrong): ask for new options and start again.
+         */
+        PasskeyRegistrationBadRequest: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_request" | "invalid_json";
+                };
+            };
+        };
+        /**
+         * @description `mfa_token_invalid`: the `mfaToken` is unknown, expired or already used, or the account
+         *     was disabled or signed out everywhere since the first step: sign in again.
+         */
+        PasskeyOptionsUnauthorized: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "mfa_token_invalid";
+                };
+            };
+        };
+        /**
+         * @description `invalid_passkey`: the assertion does not verify: an unknown or removed credential, one
+         *     that is not the user's, a challenge that is unknown, expired, used or another
+         *     ceremony's, a wrong signature, origin or RP ID, no user presence or verification, or a
+         *     signature counter that went back (one answer for all). `mfa_token_invalid`: the
+         *     `mfaToken` is unknown, expired or already used, or the account was disabled or signed
+         *     out everywhere since the first step: sign in again.
+         */
+        PasskeyVerifyUnauthorized: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_passkey" | "mfa_token_invalid";
+                };
+            };
+        };
+        /**
+         * @description The passkey was right, but the account may not sign in: `account_disabled` (an admin
+         *     disabled it) or `email_not_verified` (the address is unverified while the server requires
+         *     verified emails, `REQUIRE_VERIFIED_EMAIL=true`).
+         */
+        PasskeyVerifyForbidden: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "account_disabled" | "email_not_verified";
+                };
+            };
+        };
+        /**
+         * @description `already_registered`: a passkey with this credential id is already registered (to the
+         *     caller or to anyone else).
+         */
+        AlreadyRegistered: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "already_registered";
+                };
+            };
+        };
+        /**
+         * @description `last_sign_in_method`: this is the caller's only way to sign in (no password and no
+         *     other passkey): set a password (through a password-reset email) or add another passkey
+         *     first.
+         */
+        LastSignInMethod: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "last_sign_in_method";
                 };
             };
         };
@@ -1626,6 +2147,12 @@ export interface components {
         UserId: components["schemas"]["UserId"];
         /** @description A session id, as listed by `GET /users/me/sessions` (the `sid` claim of its access tokens). */
         Sid: components["schemas"]["SessionId"];
+        /**
+         * @description A passkey's credential id (base64url, at most 1364 characters), as listed by `GET
+         *     /users/me/passkeys`; anything else, or a credential that is not one of the caller's
+         *     passkeys, gets 404 `not_found`.
+         */
+        PasskeyId: components["schemas"]["CredentialId"];
         /** @description Page size, 1 to 100 (50 when absent); anything else gets 400 `invalid_request`. */
         Limit: number;
         /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400 `invalid_request`. */
@@ -1721,6 +2248,57 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyAttempts"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    passkeySigninOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PasskeyOptionsRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["PasskeyRequestOptions"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["PasskeyOptionsUnauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    passkeySigninVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyVerifyRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Session"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["PasskeyVerifyUnauthorized"];
+            403: components["responses"]["PasskeyVerifyForbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["Unavailable"];
@@ -2163,6 +2741,138 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyAttempts"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    passkeyRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            200: components["responses"]["PasskeyCreationOptions"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["MfaRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listMyPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["PasskeyList"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    registerPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRegistrationRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["PasskeyCreated"];
+            400: components["responses"]["PasskeyRegistrationBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["MfaRequired"];
+            409: components["responses"]["AlreadyRegistered"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    removeMyPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A passkey's credential id (base64url, at most 1364 characters), as listed by `GET
+                 *     /users/me/passkeys`; anything else, or a credential that is not one of the caller's
+                 *     passkeys, gets 404 `not_found`.
+                 */
+                id: components["parameters"]["PasskeyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["NoContent"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["MfaRequired"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["LastSignInMethod"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    renameMyPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A passkey's credential id (base64url, at most 1364 characters), as listed by `GET
+                 *     /users/me/passkeys`; anything else, or a credential that is not one of the caller's
+                 *     passkeys, gets 404 `not_found`.
+                 */
+                id: components["parameters"]["PasskeyId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRenameRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["PasskeyBody"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["Unavailable"];

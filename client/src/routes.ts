@@ -54,6 +54,13 @@ export const ROUTES = {
   removeTotp: { method: "DELETE", path: "/users/me/mfa/totp", auth: "bearer", checksSecret: true },
   regenerateRecoveryCodes: { method: "POST", path: "/users/me/mfa/recovery-codes", auth: "bearer", checksSecret: true },
   resetUserMfa: { method: "DELETE", path: "/users/{id}/mfa", auth: "bearer" },
+  passkeyRegistrationOptions: { method: "POST", path: "/users/me/passkeys/options", auth: "bearer" },
+  registerPasskey: { method: "POST", path: "/users/me/passkeys", auth: "bearer" },
+  listPasskeys: { method: "GET", path: "/users/me/passkeys", auth: "bearer" },
+  renamePasskey: { method: "PATCH", path: "/users/me/passkeys/{id}", auth: "bearer" },
+  removePasskey: { method: "DELETE", path: "/users/me/passkeys/{id}", auth: "bearer" },
+  passkeySigninOptions: { method: "POST", path: "/auth/passkeys/options", auth: "none" },
+  verifyPasskey: { method: "POST", path: "/auth/passkeys/verify", auth: "none" },
 } as const satisfies Record<string, Route>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -61,6 +61,22 @@ export type MfaFactor = Schemas["MfaFactor"];
 export type MfaRequiredBody = ErrorBody & Required<Pick<ErrorBody, "mfaToken" | "factors">>;
 /** `GET /users/me/mfa`: TOTP on or off, the number of passkeys, the recovery codes left. */
 export type MfaStatus = Schemas["MfaStatus"];
+/** One of the user's passkeys: `id` is its credential id (base64url); name, created, last used, backed up, transports. */
+export type Passkey = Schemas["Passkey"];
+/**
+ * The WebAuthn Level 3 JSON forms the passkey routes exchange (binary fields
+ * base64url): what `PublicKeyCredential.toJSON()` and @simplewebauthn/browser make.
+ */
+export type RegistrationResponseJSON = Schemas["RegistrationResponseJSON"];
+export type AuthenticationResponseJSON = Schemas["AuthenticationResponseJSON"];
+/** `POST /users/me/passkeys`: the browser's new credential and an optional name. */
+export type PasskeyRegistrationRequest = Schemas["PasskeyRegistrationRequest"];
+/** `PATCH /users/me/passkeys/{id}`: the new name. */
+export type PasskeyRenameRequest = Schemas["PasskeyRenameRequest"];
+/** `POST /auth/passkeys/options`: `{}`, or `{ mfaToken }` for signin's second step. */
+export type PasskeyOptionsRequest = Schemas["PasskeyOptionsRequest"];
+/** `POST /auth/passkeys/verify`: the browser's assertion, and the `mfaToken` for signin's second step. */
+export type PasskeyVerifyRequest = Schemas["PasskeyVerifyRequest"];
 
 /** A session, or, when the API requires a verified email before signin, the user alone. */
 export type SignupResponse = JsonOf<paths["/auth/signup"]["post"]["responses"][201]>;
@@ -79,6 +95,14 @@ export type TotpEnrollment = JsonOf<paths["/users/me/mfa/totp"]["post"]["respons
 export type TotpConfirmation = JsonOf<paths["/users/me/mfa/totp/confirm"]["post"]["responses"][200]>;
 /** 10 new recovery codes (shown once); the older ones no longer work. */
 export type RecoveryCodes = JsonOf<paths["/users/me/mfa/recovery-codes"]["post"]["responses"][200]>;
+/** WebAuthn creation options (`PublicKeyCredentialCreationOptionsJSON`) with a fresh challenge, for `navigator.credentials.create()`. */
+export type PasskeyCreationOptions = JsonOf<paths["/users/me/passkeys/options"]["post"]["responses"][200]>;
+/** WebAuthn request options (`PublicKeyCredentialRequestOptionsJSON`) with a fresh challenge, for `navigator.credentials.get()`. */
+export type PasskeyRequestOptions = JsonOf<paths["/auth/passkeys/options"]["post"]["responses"][200]>;
+/** `{ passkey }`: a registered or renamed passkey. */
+export type PasskeyBody = JsonOf<paths["/users/me/passkeys/{id}"]["patch"]["responses"][200]>;
+/** `{ passkeys }`: the caller's passkeys, oldest first. */
+export type PasskeyList = JsonOf<paths["/users/me/passkeys"]["get"]["responses"][200]>;
 
 /** `?limit=` (1 to 100, default 50) and `?cursor=` (the previous page's `nextCursor`). */
 export type ListQuery = Query<paths["/users/me/events"]["get"]>;

@@ -6,7 +6,7 @@ import { requireMultiFactor } from "../methods/mfa/step-up.js";
 import { confirmCurrentPassword } from "../methods/password/password-check.js";
 import { hashPassword, requireAcceptableNewPassword } from "../methods/password/password.js";
 import { writeItem } from "../platform/transactions.js";
-import { passwordSetUpdate } from "../users/user-store.js";
+import { passwordSetUpdate } from "../users/credential-store.js";
 import type { PasswordChangeInput } from "./input.js";
 
 /** Changes the password and ends every session of the user, the caller's own included. */

@@ -12,7 +12,7 @@ import { signinFailuresDelete } from "../methods/lockout/lockout-store.js";
 import { hashPassword, requireAcceptableNewPassword } from "../methods/password/password.js";
 import { oneTimeTokenConsume, spendOneTimeToken } from "../one-time-tokens/one-time-token-store.js";
 import { invalidToken, usableToken } from "../one-time-tokens/token-check.js";
-import { passwordResetUpdate } from "../users/user-store.js";
+import { passwordResetUpdate } from "../users/credential-store.js";
 import type { PasswordResetInput } from "./input.js";
 
 export const FORGOT_PASSWORD_ANSWER =

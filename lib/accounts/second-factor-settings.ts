@@ -20,7 +20,8 @@ import { isTotpCodeShaped, newTotpSecret, otpauthUri, totpStepOf } from "../meth
 import { requireMultiFactor } from "../methods/mfa/step-up.js";
 import { ConflictError, NotFoundError } from "../platform/errors.js";
 import { anyConditionFailed, transactWrite } from "../platform/transactions.js";
-import { USER_FIELDS, getUser, mfaDisabledUpdate, mfaEnabledUpdate, type UserRecord } from "../users/user-store.js";
+import { mfaDisabledUpdate, mfaEnabledUpdate } from "../users/credential-store.js";
+import { USER_FIELDS, USER_PASSKEY_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
 
 /** Who asks: the caller, and whether their session is multi-factor (its `amr` has `mfa`). */
 export interface SecondFactorCaller {
@@ -47,10 +48,10 @@ const noSecondFactor = () => new NotFoundError("You have no second factor");
 const factorOf = (code: string): SecondFactor => (isTotpCodeShaped(code) ? "totp" : "recovery_code");
 
 export async function mfaStatus(userId: string): Promise<MfaStatus> {
-  const [confirmedAt, remaining] = await Promise.all([totpConfirmedAt(userId), remainingRecoveryCodes(userId)]);
+  const [confirmedAt, remaining, user] = await Promise.all([totpConfirmedAt(userId), remainingRecoveryCodes(userId), getUser(userId, USER_PASSKEY_FIELDS)]);
   return {
     totp: { enabled: confirmedAt !== undefined, ...(confirmedAt !== undefined && { createdAt: new Date(confirmedAt).toISOString() }) },
-    passkeys: 0,
+    passkeys: user?.passkeyIds?.size ?? 0,
     recoveryCodes: { remaining },
   };
 }

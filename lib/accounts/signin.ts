@@ -55,7 +55,12 @@ async function secondStepRequired(first: FirstFactor, now: number): Promise<Http
     // The first factor was right, but a right password must not reset the count between guesses at the second.
     first.attempt && releaseAttempt(first.attempt),
   ]);
-  const factors: SecondFactor[] = ["totp", ...(remaining > 0 ? (["recovery_code"] as const) : [])];
+  // A user who has passkeys too may answer with one (accounts/passkey-signin.ts).
+  const factors: (SecondFactor | "passkey")[] = [
+    "totp",
+    ...(remaining > 0 ? (["recovery_code"] as const) : []),
+    ...((first.user.passkeyIds?.size ?? 0) > 0 ? (["passkey"] as const) : []),
+  ];
   return new HttpError(403, "mfa_required", "Enter a code from your authenticator app (or a recovery code) to finish signing in", { mfaToken: token, factors });
 }
 

@@ -2,7 +2,7 @@
  * Deleting an account, by its owner (accounts/deletion.ts, after the current
  * password) or by an admin: the user item, its uniqueness claims (its email
  * and username are free for a new signup), its outstanding email tokens, its
- * second factor and recovery codes, and its lockout counter in one
+ * second factor, recovery codes and passkeys, and its lockout counter in one
  * transaction with `account_deleted`, then its
  * sessions. Its audit events stay until they expire.
  */
@@ -11,10 +11,11 @@ import { NotFoundError } from "../platform/errors.js";
 import { accountLockoutKey } from "../methods/lockout/lockout.js";
 import { signinFailuresDelete } from "../methods/lockout/lockout-store.js";
 import { recoveryCodesDelete } from "../methods/recovery-codes/recovery-code-store.js";
+import { passkeyDeleteAny } from "../methods/passkeys/passkey-store.js";
 import { totpDelete } from "../methods/totp/totp-store.js";
 import { oneTimeTokenDelete } from "../one-time-tokens/one-time-token-store.js";
 import { deleteSessionsOf } from "../sessions/session-store.js";
-import { USER_TOKEN_FIELDS, enabledAdminCheck, getUser, userDeleteItems, type UserRecord } from "../users/user-store.js";
+import { USER_ACCOUNT_FIELDS, enabledAdminCheck, getUser, userDeleteItems, type UserRecord } from "../users/user-store.js";
 import { commit } from "./account-writes.js";
 import { actorEvent, failed, selfProtection, type Actor, type WriteOutcome } from "./actor.js";
 
@@ -32,6 +33,7 @@ export async function deleteUserItems(user: UserRecord, event: AuditEvent, optio
     signinFailuresDelete(accountLockoutKey(user.userId)),
     totpDelete(user.userId),
     recoveryCodesDelete(user.userId),
+    ...[...(user.passkeyIds ?? [])].map(passkeyDeleteAny),
     ...(options.actorId ? [enabledAdminCheck(options.actorId)] : []),
     auditEventPut(event),
   ];
@@ -43,7 +45,7 @@ export async function deleteUserItems(user: UserRecord, event: AuditEvent, optio
 export async function deleteAccount(userId: string, actor: Actor, options: { byAdmin: boolean }, now: number, read?: UserRecord): Promise<void> {
   let user = read;
   for (let attempt = 1; ; attempt++) {
-    user ??= await getUser(userId, USER_TOKEN_FIELDS);
+    user ??= await getUser(userId, USER_ACCOUNT_FIELDS);
     if (!user) throw new NotFoundError("User not found");
     if (!options.byAdmin && user.roles.includes("admin")) throw selfProtection();
     const outcome = await deleteUserItems(user, actorEvent(userId, "account_deleted", actor, now), {

@@ -10,8 +10,10 @@ import { auditEventPut, type AuditEvent } from "../audit/event-store.js";
 import { conditionFailedAt, isTransactionCanceled } from "../platform/dynamodb.js";
 import { anyConditionFailed, transactWrite, type TransactItem } from "../platform/transactions.js";
 import { recoveryCodesDelete } from "../methods/recovery-codes/recovery-code-store.js";
+import { passkeyDeleteAny } from "../methods/passkeys/passkey-store.js";
 import { totpDelete } from "../methods/totp/totp-store.js";
-import { disabledUpdate, enabledAdminCheck, mfaDisabledUpdate, rolesUpdate } from "../users/user-store.js";
+import { mfaDisabledUpdate } from "../users/credential-store.js";
+import { disabledUpdate, enabledAdminCheck, rolesUpdate } from "../users/user-store.js";
 import type { WriteOutcome } from "./actor.js";
 
 /** Commits `items`; a failed condition on the target (`targetAt`) or the acting admin (`actorAt`) becomes an outcome. */
@@ -55,13 +57,20 @@ export async function writeDisabled(actorId: string, userId: string, disabled: b
 }
 
 /**
- * Removes every second factor of another user (TOTP and recovery codes) and
- * ends all of the user's sessions (the lost device may hold one), while the
- * actor is still an enabled admin.
+ * Removes every second factor of another user (TOTP, recovery codes and the
+ * passkeys read, `passkeyIds`) and ends all of the user's sessions (the lost
+ * device may hold one), while the actor is still an enabled admin.
  */
-export async function writeMfaReset(actorId: string, userId: string, now: number, event: AuditEvent): Promise<WriteOutcome> {
+export async function writeMfaReset(actorId: string, userId: string, passkeyIds: Iterable<string>, now: number, event: AuditEvent): Promise<WriteOutcome> {
   return commit(
-    [mfaDisabledUpdate(userId, now, { endSessions: true }), enabledAdminCheck(actorId), totpDelete(userId), recoveryCodesDelete(userId), auditEventPut(event)],
+    [
+      mfaDisabledUpdate(userId, now, { endSessions: true }),
+      enabledAdminCheck(actorId),
+      totpDelete(userId),
+      recoveryCodesDelete(userId),
+      ...[...passkeyIds].map(passkeyDeleteAny),
+      auditEventPut(event),
+    ],
     { targetAt: 0, actorAt: 1, onTarget: "no-user" },
   );
 }

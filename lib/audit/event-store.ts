@@ -35,6 +35,8 @@ export const EVENT_TYPES = [
   "recovery_code_used",
   "recovery_codes_regenerated",
   "mfa_reset",
+  "passkey_added",
+  "passkey_removed",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

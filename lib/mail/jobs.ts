@@ -18,7 +18,9 @@ export type MailRequest =
   | { type: "mfa-enabled"; userId: string }
   | { type: "mfa-disabled"; userId: string }
   | { type: "recovery-code-used"; userId: string }
-  | { type: "mfa-reset"; userId: string };
+  | { type: "mfa-reset"; userId: string }
+  /** A notice to the owner after a passkey was added to the account. */
+  | { type: "passkey-added"; userId: string };
 
 export type MailJob = MailRequest & {
   /** Counts the email once against the limits however often Lambda retries it. */
@@ -48,6 +50,7 @@ export function parseMailJob(payload: unknown): MailJob {
     case "mfa-disabled":
     case "recovery-code-used":
     case "mfa-reset":
+    case "passkey-added":
       if (isString(job.userId)) return { ...base, type: job.type, userId: job.userId };
       break;
   }

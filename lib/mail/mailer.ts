@@ -62,7 +62,8 @@ export async function deliverMailJob(job: MailJob, now = Date.now()): Promise<Ma
     case "mfa-enabled":
     case "mfa-disabled":
     case "recovery-code-used":
-    case "mfa-reset": {
+    case "mfa-reset":
+    case "passkey-added": {
       // A notice of a change already made: sent to the account's address (disabled or not), with no link or secret.
       const user = await store.getUser(job.userId, store.USER_TOKEN_FIELDS);
       if (!user) return "no-account";

@@ -17,6 +17,8 @@ import mfaEnabledHtml from "./templates/mfa-enabled-notice.html";
 import mfaEnabledText from "./templates/mfa-enabled-notice.txt";
 import mfaResetHtml from "./templates/mfa-reset-notice.html";
 import mfaResetText from "./templates/mfa-reset-notice.txt";
+import passkeyAddedHtml from "./templates/passkey-added-notice.html";
+import passkeyAddedText from "./templates/passkey-added-notice.txt";
 import passwordChangedHtml from "./templates/password-changed-notice.html";
 import passwordChangedText from "./templates/password-changed-notice.txt";
 import passwordResetHtml from "./templates/password-reset-notice.html";
@@ -38,6 +40,7 @@ export const TEMPLATES = {
   "mfa-disabled-notice": { text: mfaDisabledText, html: mfaDisabledHtml },
   "recovery-code-used-notice": { text: recoveryCodeUsedText, html: recoveryCodeUsedHtml },
   "mfa-reset-notice": { text: mfaResetText, html: mfaResetHtml },
+  "passkey-added-notice": { text: passkeyAddedText, html: passkeyAddedHtml },
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 

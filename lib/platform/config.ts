@@ -29,6 +29,37 @@ function intInRange(name: string, fallback: number, min: number, max: number): n
   return value;
 }
 
+/**
+ * The WebAuthn relying party: WEBAUTHN_RP_ID (default: APP_URL's host name)
+ * and the origins passkeys may be used from, WEBAUTHN_ORIGINS (default:
+ * APP_URL's origin). Every origin's host must be the RP ID or end in
+ * ".<RP ID>" (a registrable suffix), over https unless it is localhost:
+ * otherwise no browser would use the passkeys, and the function refuses to start.
+ */
+function webauthn(appUrl: string): { rpId: string; origins: string[] } {
+  const app = new URL(appUrl);
+  const rpId = (env.WEBAUTHN_RP_ID || app.hostname).toLowerCase();
+  const origins = (env.WEBAUTHN_ORIGINS || app.origin).split(",").map((origin) => origin.trim()).filter(Boolean);
+  // A domain name of at least two labels (or localhost): browsers refuse an IP address or a bare top-level domain.
+  if (rpId !== "localhost" && (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(rpId) || /^[0-9.]+$/.test(rpId))) {
+    throw new Error(`WEBAUTHN_RP_ID ${rpId} must be a domain name (like example.com) or localhost`);
+  }
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new Error(`WEBAUTHN_ORIGINS: ${origin} is not an origin`);
+    }
+    if (url.origin !== origin) throw new Error(`WEBAUTHN_ORIGINS: ${origin} must be an origin (scheme, host and port only)`);
+    if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) {
+      throw new Error(`WEBAUTHN_RP_ID ${rpId} is not a registrable suffix of the origin ${origin}`);
+    }
+    if (url.protocol !== "https:" && url.hostname !== "localhost") throw new Error(`WEBAUTHN_ORIGINS: ${origin} must be https (or localhost)`);
+  }
+  return { rpId, origins };
+}
+
 const DEFAULT_ROLE_PERMISSIONS = {
   moderator: ["read:moderator-messages"],
   admin: ["read:moderator-messages", "read:admin-messages"],
@@ -92,6 +123,8 @@ export const config = Object.freeze({
   /** Where the web app that handles the links in emails lives (`/verify-email`, `/reset-password`). */
   appUrl: (env.APP_URL || "http://localhost:4040").replace(/\/+$/, ""),
   appName: env.APP_NAME || "Auth API",
+  /** The WebAuthn relying party ID and the origins passkeys are used from (`webauthn` above). */
+  webauthn: webauthn(env.APP_URL || "http://localhost:4040"),
   /** The sender, an address of an identity verified in Amazon SES. */
   mailFrom: env.MAIL_FROM || "no-reply@example.com",
   /**

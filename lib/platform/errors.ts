@@ -17,6 +17,7 @@ export type ErrorCode =
   | "invalid_refresh_token"
   | "invalid_mfa_code"
   | "mfa_token_invalid"
+  | "invalid_passkey"
   | "forbidden"
   | "mfa_required"
   | "account_disabled"
@@ -27,6 +28,8 @@ export type ErrorCode =
   | "self_protection"
   | "mfa_already_enabled"
   | "no_pending_enrollment"
+  | "already_registered"
+  | "last_sign_in_method"
   | "payload_too_large"
   | "unsupported_media_type"
   | "too_many_attempts"
@@ -59,7 +62,7 @@ export class BadRequestError extends HttpError {
 }
 
 export class UnauthorizedError extends HttpError {
-  constructor(message = "Unauthorized", code: "unauthorized" | "invalid_credentials" | "wrong_password" | "invalid_refresh_token" | "invalid_mfa_code" | "mfa_token_invalid" = "unauthorized") {
+  constructor(message = "Unauthorized", code: "unauthorized" | "invalid_credentials" | "wrong_password" | "invalid_refresh_token" | "invalid_mfa_code" | "mfa_token_invalid" | "invalid_passkey" = "unauthorized") {
     super(401, code, message);
   }
 }
@@ -77,7 +80,7 @@ export class NotFoundError extends HttpError {
 }
 
 export class ConflictError extends HttpError {
-  constructor(message: string, code: "email_taken" | "username_taken" | "self_protection" | "mfa_already_enabled" | "no_pending_enrollment") {
+  constructor(message: string, code: "email_taken" | "username_taken" | "self_protection" | "mfa_already_enabled" | "no_pending_enrollment" | "already_registered" | "last_sign_in_method") {
     super(409, code, message);
   }
 }

@@ -33,6 +33,8 @@ export interface UserRecord {
   passwordless?: true;
   /** Set (true) while the user has a second factor (a confirmed TOTP, methods/totp/): signin then asks for it. */
   mfaEnabled?: true;
+  /** The credential ids of the user's passkeys (methods/passkeys/ stores each); absent when none. */
+  passkeyIds?: Set<string>;
   createdAt: string;
   /**
    * Counts every "end every session" (password change or reset, disabling,
@@ -93,6 +95,10 @@ export const USER_FIELDS = ["pk", "userId", "email", "emailVerified", "username"
 export const USER_SESSION_FIELDS = [...USER_FIELDS, "sessionVersion", "sessionsRevokedAt"] as const;
 /** And the hashes of its emailed tokens, never the password's: what the mailer and the token spenders read. */
 export const USER_TOKEN_FIELDS = [...USER_SESSION_FIELDS, "resetTokenHash", "verifyTokenHash"] as const;
+/** And its passkeys' ids: what the passkey routes read (a passkey signin opens a session, so USER_SESSION_FIELDS too). */
+export const USER_PASSKEY_FIELDS = [...USER_SESSION_FIELDS, "passkeyIds"] as const;
+/** Everything but the password hash: what an admin's deletion or second-factor reset reads (every item to remove). */
+export const USER_ACCOUNT_FIELDS = [...USER_TOKEN_FIELDS, "passkeyIds"] as const;
 
 type UserAttribute = keyof UserRecord | "pk";
 
@@ -156,7 +162,7 @@ export function takenClaim(error: unknown, user: UserRecord): "email" | "usernam
 
 // ---- updates (transaction items) -------------------------------------------
 
-const userUpdate = (userId: string, update: Omit<Update["Update"], "TableName" | "Key">): Update => ({
+export const userUpdate = (userId: string, update: Omit<Update["Update"], "TableName" | "Key">): Update => ({
   Update: { TableName: users, Key: userKey(userId), ...update },
 });
 const userCheck = (userId: string, check: Omit<ConditionCheck["ConditionCheck"], "TableName" | "Key">): ConditionCheck => ({
@@ -164,30 +170,8 @@ const userCheck = (userId: string, check: Omit<ConditionCheck["ConditionCheck"],
 });
 
 /** The part of an update that ends every session of the user (sessionVersionCheck, sessions.ts `isLive`). */
-const END_SESSIONS = "sessionsRevokedAt = :now, sessionVersion = if_not_exists(sessionVersion, :zero) + :one";
-const endSessionsValues = (now: number) => ({ ":now": now, ":zero": 0, ":one": 1 });
-
-/** A new password hash; every earlier session ends, and a pending reset token dies with the old password. */
-export function passwordSetUpdate(userId: string, passwordHash: string, now: number): Update {
-  return userUpdate(userId, {
-    UpdateExpression: `SET passwordHash = :hash, ${END_SESSIONS} REMOVE resetTokenHash, passwordless`,
-    ConditionExpression: "attribute_exists(pk)",
-    ExpressionAttributeValues: { ":hash": passwordHash, ...endSessionsValues(now) },
-  });
-}
-
-/**
- * The same password's hash made again (at a new BCRYPT_COST, methods/password/password-check.ts):
- * only while the stored hash is still `oldHash`, so that a password changed meanwhile stays.
- * The password did not change: sessions and a pending reset token live on.
- */
-export function passwordRehashUpdate(userId: string, oldHash: string, newHash: string): Update {
-  return userUpdate(userId, {
-    UpdateExpression: "SET passwordHash = :new",
-    ConditionExpression: "passwordHash = :old",
-    ExpressionAttributeValues: { ":new": newHash, ":old": oldHash },
-  });
-}
+export const END_SESSIONS = "sessionsRevokedAt = :now, sessionVersion = if_not_exists(sessionVersion, :zero) + :one";
+export const endSessionsValues = (now: number) => ({ ":now": now, ":zero": 0, ":one": 1 });
 
 /** Ends every session of the user (the user-level mark): a new sessionVersion, and when. */
 export function sessionsRevokedUpdate(userId: string, now: number): Update {
@@ -234,28 +218,6 @@ export function disabledUpdate(userId: string, disabled: boolean, now: number): 
   });
 }
 
-/** The user now has a second factor (in the transaction that confirms it). */
-export function mfaEnabledUpdate(userId: string): Update {
-  return userUpdate(userId, {
-    UpdateExpression: "SET mfaEnabled = :true",
-    ConditionExpression: "attribute_exists(pk)",
-    ExpressionAttributeValues: { ":true": true },
-  });
-}
-
-/**
- * The user's second factor is gone (removed by its owner, whose session goes
- * on; or reset by an admin, `endSessions`, which ends every session: the
- * device that was lost may hold one). Only while the user has one.
- */
-export function mfaDisabledUpdate(userId: string, now: number, options: { endSessions: boolean }): Update {
-  return userUpdate(userId, {
-    UpdateExpression: options.endSessions ? `SET ${END_SESSIONS} REMOVE mfaEnabled` : "REMOVE mfaEnabled",
-    ConditionExpression: "attribute_exists(pk)",
-    ...(options.endSessions && { ExpressionAttributeValues: endSessionsValues(now) }),
-  });
-}
-
 /** A check, in someone else's transaction, that `userId` is still an enabled admin. */
 export function enabledAdminCheck(userId: string): ConditionCheck {
   return userCheck(userId, {
@@ -272,18 +234,6 @@ export function heldTokenUpdate(userId: string, kind: HeldTokenKind, hash: strin
     ConditionExpression: "attribute_exists(pk)",
     ExpressionAttributeNames: { "#held": HELD_TOKEN_ATTRIBUTE[kind] },
     ExpressionAttributeValues: { ":hash": hash },
-  });
-}
-
-/**
- * A reset token spent, while the user still holds it and is enabled: the new password, every
- * earlier session ended, and the email verified (the owner read the email).
- */
-export function passwordResetUpdate(userId: string, tokenHash: string, passwordHash: string, now: number): Update {
-  return userUpdate(userId, {
-    UpdateExpression: `SET passwordHash = :passwordHash, emailVerified = :true, ${END_SESSIONS} REMOVE resetTokenHash, passwordless`,
-    ConditionExpression: "attribute_exists(pk) AND resetTokenHash = :hash AND attribute_not_exists(disabled)",
-    ExpressionAttributeValues: { ":passwordHash": passwordHash, ":true": true, ":hash": tokenHash, ...endSessionsValues(now) },
   });
 }
 

@@ -8,43 +8,21 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as OTPAuth from "otpauth";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { create as createQrCode } from "qrcode";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { launchChromium, screenshotAll, watchForPageErrors } from "../helpers/browser.js";
-import { startStack, type Stack } from "../helpers/stack.js";
+import { describe, expect, it } from "vitest";
+import { browserSuite } from "../helpers/browser.js";
 
 const PASSWORD = "violet tractor lantern 42";
 // The machine may be loaded: what the page shows may take a while.
 const POLL = { timeout: 10_000 };
 const TOTP_PERIOD_MS = 30_000;
 
-let stack: Stack;
-let browser: Browser;
-let contexts: BrowserContext[] = [];
-let problems: string[] = [];
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-beforeEach(() => {
-  problems = [];
-  contexts = [];
-});
-afterEach(async ({ task }) => {
-  if (task.result?.state === "fail") await screenshotAll(contexts, task.name);
-  await Promise.all(contexts.map((context) => context.close()));
-});
+const suite = browserSuite();
+const { problems } = suite;
 
 async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: stack.appUrl, acceptDownloads: true });
-  watchForPageErrors(context, problems);
-  contexts.push(context);
-  return context;
+  return suite.newContext({ acceptDownloads: true });
 }
 
 /**
@@ -111,7 +89,7 @@ async function signInWithPassword(page: Page, email: string): Promise<void> {
   await page.goto("/signin");
   await page.getByLabel("Email or username").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("button", { name: "Verify" }).waitFor();
 }
 
@@ -207,11 +185,11 @@ describe("the second factor in the example web app, in Chromium", { timeout: 180
     await signOut(page);
     await page.getByLabel("Email or username").fill(email);
     await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.waitForURL("**/profile");
 
     // Nothing was loaded from anywhere but the app and the API (the QR code included).
-    const allowed = [new URL(stack.appUrl).origin, new URL(stack.baseUrl).origin];
+    const allowed = [new URL(suite.stack.appUrl).origin, new URL(suite.stack.baseUrl).origin];
     expect(requested.filter((url) => !url.startsWith("blob:") && !allowed.includes(new URL(url).origin))).toEqual([]);
     expect(problems).toEqual([]);
   });

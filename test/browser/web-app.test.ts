@@ -3,11 +3,10 @@
 // message; two tabs refreshing at once; signing out another device; a password
 // reset through the emailed link. Any page error or unexpected console error
 // fails the test; a failed test leaves screenshots in test-results/.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { launchChromium, screenshotAll, watchForPageErrors } from "../helpers/browser.js";
+import type { BrowserContext, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { browserSuite } from "../helpers/browser.js";
 import { linkToken, mailbox } from "../helpers/mailbox.js";
-import { startStack, type Stack } from "../helpers/stack.js";
 
 // Short enough that tests see refreshes happen (the client refreshes in the last quarter: after 6 s).
 const ACCESS_TOKEN_TTL_SECONDS = 8;
@@ -16,38 +15,14 @@ const PASSWORD = "violet tractor lantern 42";
 const POLL = { timeout: 10_000 };
 const SESSION_ENDED = "Your session was ended on another device, or it expired. Please sign in again.";
 
-let stack: Stack;
-let browser: Browser;
-let contexts: BrowserContext[] = [];
-let problems: string[] = [];
+const suite = browserSuite({ env: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) } });
+const { problems } = suite;
 let users = 0;
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([
-    startStack({ env: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) } }),
-    launchChromium(),
-  ]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-beforeEach(() => {
-  problems = [];
-  contexts = [];
-});
-afterEach(async ({ task }) => {
-  if (task.result?.state === "fail") await screenshotAll(contexts, task.name);
-  await Promise.all(contexts.map((context) => context.close()));
-});
 
 /** A browser profile (a device); `device` is appended to its User-Agent, which the session list shows. */
 async function newContext(device = ""): Promise<BrowserContext> {
-  const userAgent = `Mozilla/5.0 (X11; Linux x86_64) Chromium/${browser.version()} ${device}`.trim();
-  const context = await browser.newContext({ baseURL: stack.appUrl, userAgent });
-  watchForPageErrors(context, problems);
-  contexts.push(context);
-  return context;
+  const userAgent = `Mozilla/5.0 (X11; Linux x86_64) Chromium/${suite.browser.version()} ${device}`.trim();
+  return suite.newContext({ userAgent });
 }
 
 function newEmail(): string {
@@ -57,7 +32,7 @@ function newEmail(): string {
 
 /** An account made over the API (the browser flows under test start from it). */
 async function signUpOverApi(email: string): Promise<void> {
-  const response = await fetch(`${stack.baseUrl}/auth/signup`, {
+  const response = await fetch(`${suite.stack.baseUrl}/auth/signup`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password: PASSWORD }),
@@ -69,7 +44,7 @@ async function signIn(page: Page, email: string, password = PASSWORD): Promise<v
   await page.goto("/signin");
   await page.getByLabel("Email or username").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.waitForURL("**/profile");
   await expect.poll(() => page.locator("#profile-email").textContent(), POLL).toBe(email);
 }
@@ -87,11 +62,11 @@ async function messageAnswers(page: Page): Promise<Record<string, string>> {
 
 /** The link to `page` in the newest email to `address` that has one, as the user would click it. */
 async function emailedLink(address: string, page: "verify-email" | "reset-password"): Promise<string> {
-  const box = mailbox(stack.mailUrl);
-  const withLink = async () => (await box.to(address)).filter((email) => email.body.text?.includes(`${stack.appUrl}/${page}#token=`));
+  const box = mailbox(suite.stack.mailUrl);
+  const withLink = async () => (await box.to(address)).filter((email) => email.body.text?.includes(`${suite.stack.appUrl}/${page}#token=`));
   await expect.poll(async () => (await withLink()).length, { timeout: 20_000 }).toBeGreaterThan(0);
   const emails = await withLink();
-  return `${stack.appUrl}/${page}#token=${linkToken(emails[emails.length - 1]!, stack.appUrl, page)}`;
+  return `${suite.stack.appUrl}/${page}#token=${linkToken(emails[emails.length - 1]!, suite.stack.appUrl, page)}`;
 }
 
 function storedSession(page: Page): Promise<{ accessToken: string; refreshToken: string; expiresAt: number } | null> {
@@ -100,12 +75,12 @@ function storedSession(page: Page): Promise<{ accessToken: string; refreshToken:
 
 describe("the example web app in Chromium", { timeout: 90_000 }, () => {
   it("serves its pages with a CSP that allows no inline script", async () => {
-    const response = await fetch(`${stack.appUrl}/signin`);
+    const response = await fetch(`${suite.stack.appUrl}/signin`);
     expect(response.status).toBe(200);
     const csp = response.headers.get("content-security-policy") ?? "";
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain("unsafe-inline");
-    expect(csp).toContain(`connect-src 'self' ${stack.baseUrl}`);
+    expect(csp).toContain(`connect-src 'self' ${suite.stack.baseUrl}`);
     expect(await response.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
   });
 
@@ -124,7 +99,7 @@ describe("the example web app in Chromium", { timeout: 90_000 }, () => {
     await page.goto(link);
     await expect.poll(() => page.locator("#verify-result").textContent(), POLL).toBe(`Your email address ${email} is verified.`);
     // The token left the address bar and the history entry at once.
-    expect(page.url()).toBe(`${stack.appUrl}/verify-email`);
+    expect(page.url()).toBe(`${suite.stack.appUrl}/verify-email`);
 
     await page.goto("/sessions");
     await page.getByRole("button", { name: "Sign out this device" }).click();
@@ -258,7 +233,7 @@ describe("the example web app in Chromium", { timeout: 90_000 }, () => {
 
     const link = await emailedLink(email, "reset-password");
     await page.goto(link);
-    expect(page.url()).toBe(`${stack.appUrl}/reset-password`);
+    expect(page.url()).toBe(`${suite.stack.appUrl}/reset-password`);
     const newPassword = "quartz meadow bicycle 7";
     await page.getByLabel("New password").fill(newPassword);
     await page.getByRole("button", { name: "Set the new password" }).click();
@@ -267,7 +242,7 @@ describe("the example web app in Chromium", { timeout: 90_000 }, () => {
     await page.goto("/signin");
     await page.getByLabel("Email or username").fill(email);
     await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect.poll(() => page.locator("#signin-error").textContent(), POLL).not.toBe("");
     expect(await storedSession(page)).toBeNull();
 

@@ -3,7 +3,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { startStack, type Stack, type StackOptions } from "./stack.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -46,4 +48,48 @@ export async function screenshotAll(contexts: BrowserContext[], testName: string
       await page.screenshot({ path: join(folder, `page-${n}.png`), fullPage: true }).catch(() => undefined);
     }
   }
+}
+
+/**
+ * One local stack and one Chromium for a test file (started before its tests,
+ * stopped after them), and for each test the browser profiles it opened
+ * (`newContext`: closed after the test, screenshotted when it failed) and the
+ * page errors they saw (`problems`, emptied before each test).
+ */
+export function browserSuite(stackOptions: StackOptions = {}) {
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const problems: string[] = [];
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startStack(stackOptions), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+  beforeEach(() => {
+    problems.length = 0;
+    contexts.length = 0;
+  });
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail") await screenshotAll(contexts, task.name);
+    await Promise.all(contexts.map((context) => context.close()));
+  });
+  return {
+    get stack(): Stack {
+      return stack!;
+    },
+    get browser(): Browser {
+      return browser!;
+    },
+    problems,
+    /** A browser profile (a device) on the web app, its errors watched. */
+    async newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
+      const context = await browser!.newContext({ baseURL: stack!.appUrl, ...options });
+      watchForPageErrors(context, problems);
+      contexts.push(context);
+      return context;
+    },
+  };
 }

@@ -20,6 +20,7 @@ async function containerAt(cost: number) {
     signup: (await import("../../lib/accounts/signup.js")).signup,
     signin: (await import("../../lib/accounts/signin.js")).signin,
     store: await import("../../lib/users/user-store.js"),
+    credentials: await import("../../lib/users/credential-store.js"),
     password: await import("../../lib/methods/password/password.js"),
     writeItem: (await import("../../lib/platform/transactions.js")).writeItem,
   };
@@ -74,11 +75,11 @@ describe("a raised BCRYPT_COST", () => {
     const { user } = await container.signup({ email: uniqueEmail("cost-race"), password: PASSWORD });
     const current = await storedHash(container, user.id);
     const stale = await bcrypt.hash(PASSWORD, 10);
-    const rehash = container.store.passwordRehashUpdate(user.id, stale, await bcrypt.hash(PASSWORD, 11));
+    const rehash = container.credentials.passwordRehashUpdate(user.id, stale, await bcrypt.hash(PASSWORD, 11));
     await expect(container.writeItem(rehash)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     expect(await storedHash(container, user.id)).toBe(current);
     // And never creates a user item.
-    const ghost = container.store.passwordRehashUpdate("00000000-0000-4000-8000-000000000000", stale, current);
+    const ghost = container.credentials.passwordRehashUpdate("00000000-0000-4000-8000-000000000000", stale, current);
     await expect(container.writeItem(ghost)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     expect(await container.store.getUser("00000000-0000-4000-8000-000000000000")).toBeUndefined();
   });

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SESSION_CHECK_ATTRIBUTES } from "../../lib/sessions/session-check-attributes.js";
-import { USER_FIELDS, USER_SESSION_FIELDS, USER_TOKEN_FIELDS } from "../../lib/users/user-store.js";
+import { USER_ACCOUNT_FIELDS, USER_FIELDS, USER_PASSKEY_FIELDS, USER_SESSION_FIELDS, USER_TOKEN_FIELDS } from "../../lib/users/user-store.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -243,7 +243,7 @@ describe("the packaged template", () => {
       "ApiGatewayMethodAuthSignupPost", "ApiGatewayMethodAuthSigninPost", "ApiGatewayMethodAuthRefreshPost", "ApiGatewayMethodMessagesPublicGet",
       "ApiGatewayMethodWellDashknownJwksjsonGet", "ApiGatewayMethodWellDashknownOpenidDashconfigurationGet",
       "ApiGatewayMethodAuthPasswordForgotPost", "ApiGatewayMethodAuthPasswordResetPost", "ApiGatewayMethodAuthEmailVerifyPost",
-      "ApiGatewayMethodAuthMfaVerifyPost",
+      "ApiGatewayMethodAuthMfaVerifyPost", "ApiGatewayMethodAuthPasskeysOptionsPost", "ApiGatewayMethodAuthPasskeysVerifyPost",
     ];
     expect(methods).toHaveLength(HTTP_ROUTES.length);
     expect(methods.map(([id]) => id)).toContain("ApiGatewayMethodAuthEmailVerifyResendPost");
@@ -312,7 +312,7 @@ describe("the packaged template", () => {
     expect(stage.ThrottlingBurstLimit).toBeGreaterThan(0);
     const auth = stage.MethodSettings.filter((s: any) => s.ResourcePath.startsWith("/~1auth~1"));
     expect(auth.map((s: any) => s.ResourcePath).sort()).toEqual([
-      "/~1auth~1email~1verify", "/~1auth~1email~1verify~1resend", "/~1auth~1mfa~1verify", "/~1auth~1password", "/~1auth~1password~1forgot",
+      "/~1auth~1email~1verify", "/~1auth~1email~1verify~1resend", "/~1auth~1mfa~1verify", "/~1auth~1passkeys~1options", "/~1auth~1passkeys~1verify", "/~1auth~1password", "/~1auth~1password~1forgot",
       "/~1auth~1password~1reset", "/~1auth~1refresh", "/~1auth~1signin", "/~1auth~1signout", "/~1auth~1signup",
     ]);
     for (const setting of auth) {
@@ -343,7 +343,7 @@ describe("the packaged template", () => {
     const functions = ofType("AWS::Lambda::Function").map(([id]) => id.replace(/LambdaFunction$/, "")).map((id) => id[0]!.toLowerCase() + id.slice(1));
     const readers = (parameter: string) =>
       functions.filter((name) => parametersReadBy(name).some((arn) => JSON.stringify(arn) === JSON.stringify(ssmArn(parameter)))).sort();
-    expect(readers("signing-keys")).toEqual(["mfaVerify", "refresh", "signin", "signup"]);
+    expect(readers("signing-keys")).toEqual(["mfaVerify", "passkeyVerify", "refresh", "signin", "signup"]);
     expect(readers("public-keys")).toEqual(["authorizer", "jwks"]);
     for (const name of ["authorizer", "jwks", "openidConfiguration"]) {
       expect(JSON.stringify(statementsOf(name)), name).not.toContain("signing-keys");
@@ -414,7 +414,7 @@ describe("the packaged template", () => {
         .filter((name) => actions(name).includes("lambda:InvokeFunction"))
         .sort();
       expect(invokers).toEqual([
-        "confirmTotp", "forgotPassword", "mfaVerify", "password", "removeTotp", "resendVerification", "resetPassword", "resetUserMfa", "signup",
+        "confirmTotp", "forgotPassword", "mfaVerify", "password", "registerPasskey", "removeTotp", "resendVerification", "resetPassword", "resetUserMfa", "signup",
       ]);
       for (const name of invokers) {
         const invoke = dataStatements(name).filter((s) => [s.Action].flat().includes("lambda:InvokeFunction"));
@@ -434,9 +434,12 @@ describe("the packaged template", () => {
       for (const [id, role] of ofType("AWS::IAM::Role")) {
         expect(JSON.stringify(role.Properties.Policies), id).not.toMatch(/dynamodb:Scan|ses:\*|sqs:ReceiveMessage/);
       }
-      // Batch reads only where keys are known in advance: the authorizer's session check, the device list, a page of users.
+      // Batch reads only where keys are known in advance: the authorizer's session check, the device list, a page of
+      // users, a user's passkeys (their ids are on the user item).
       const batchReaders = FUNCTIONS.filter((name) => actions(name).includes("dynamodb:BatchGetItem")).sort();
-      expect(batchReaders).toEqual(["authorizer", "listSessions", "listUsers"]);
+      expect(batchReaders).toEqual([
+        "authorizer", "listPasskeys", "listSessions", "listUsers", "passkeyOptions", "passkeyRegistrationOptions", "renamePasskey",
+      ]);
     });
   });
 
@@ -494,12 +497,19 @@ const EXPECTED: Record<string, DataAccess> = {
   signup:        { users: { "USER#": "Put", "EMAIL#": "Put", "USERNAME#": "Put" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" } },
   signin:        { users: { "EMAIL#": "Get", "USERNAME#": "Get", "USER#": "Get Update Check", "SIGNIN#": "Get Put Update Delete", "RECOVERY#": "Get", "MFATOKEN#": "Put" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: "whole" },
   mfaVerify:     { users: { "MFATOKEN#": "Get Update Delete", "TOTP#": "Get Update", "RECOVERY#": "Update", "USER#": "Get Check", "SIGNIN#": "Get Put Update Delete" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
-  mfaStatus:     { users: { "TOTP#": "Get", "RECOVERY#": "Get" } },
+  mfaStatus:     { users: { "USER#": "Get", "TOTP#": "Get", "RECOVERY#": "Get" }, userItems: USER_PASSKEY_FIELDS },
   enrollTotp:    { users: { "USER#": "Get", "TOTP#": "Put" }, userItems: USER_FIELDS },
   confirmTotp:   { users: { "USER#": "Get Update", "TOTP#": "Get Update", "RECOVERY#": "Put", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
   removeTotp:    { users: { "USER#": "Get Update", "TOTP#": "Get Update Delete", "RECOVERY#": "Update Delete", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
   regenerateRecoveryCodes: { users: { "USER#": "Get", "TOTP#": "Get Update", "RECOVERY#": "Put Update", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
-  resetUserMfa:  { users: { "USER#": "Update Check", "TOTP#": "Delete", "RECOVERY#": "Delete" }, events: { "USER#": "Put" } },
+  resetUserMfa:  { users: { "USER#": "Get Update Check", "TOTP#": "Delete", "RECOVERY#": "Delete", "PASSKEY#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_ACCOUNT_FIELDS },
+  passkeyRegistrationOptions: { users: { "USER#": "Get", "PASSKEY#": "BatchGet", "CHALLENGE#": "Put" }, userItems: USER_PASSKEY_FIELDS },
+  registerPasskey: { users: { "USER#": "Get Update", "CHALLENGE#": "Delete", "PASSKEY#": "Put" }, events: { "USER#": "Put" }, userItems: USER_PASSKEY_FIELDS },
+  listPasskeys:  { users: { "USER#": "Get", "PASSKEY#": "BatchGet" }, userItems: USER_PASSKEY_FIELDS },
+  renamePasskey: { users: { "PASSKEY#": "BatchGet Update" } },
+  removePasskey: { users: { "USER#": "Get Update", "PASSKEY#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_PASSKEY_FIELDS },
+  passkeyOptions: { users: { "CHALLENGE#": "Put", "MFATOKEN#": "Get", "USER#": "Get", "PASSKEY#": "BatchGet" }, userItems: USER_PASSKEY_FIELDS },
+  passkeyVerify: { users: { "MFATOKEN#": "Get Delete", "PASSKEY#": "Get Update", "USER#": "Get Check", "CHALLENGE#": "Delete" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: USER_PASSKEY_FIELDS },
   refresh:       { users: { "USER#": "Get" }, sessions: { "SESSION#": "Get Update", "REFRESH#": "Get Put" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
   signout:       { users: { "USER#": "Update" }, sessions: { "SESSION#": "Get Update" }, events: { "USER#": "Put" } },
   password:      { users: { "USER#": "Get Update", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: "whole" },
@@ -507,12 +517,12 @@ const EXPECTED: Record<string, DataAccess> = {
   listSessions:  { users: { "USER#": "Get" }, sessions: { "SESSION#": "BatchGet" }, userItems: USER_SESSION_FIELDS },
   revokeSession: { users: { "USER#": "Get" }, sessions: { "SESSION#": "Get Update" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
   roles:         { users: { "USER#": "Get Update Check" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
-  deleteMe:      { users: { "USER#": "Get Delete", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Get Put Update Delete", "TOTP#": "Delete", "RECOVERY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: "whole" },
+  deleteMe:      { users: { "USER#": "Get Delete", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Get Put Update Delete", "TOTP#": "Delete", "RECOVERY#": "Delete", "PASSKEY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: "whole" },
   myEvents:      { events: { "USER#": "Query" } },
   listUsers:     { users: { "EMAIL#": "Get", "USER#": "BatchGet" }, userItems: USER_FIELDS },
   getUser:       { users: { "USER#": "Get" }, userItems: USER_FIELDS },
   updateUser:    { users: { "USER#": "Get Update Check" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
-  deleteUser:    { users: { "USER#": "Get Delete Check", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Delete", "TOTP#": "Delete", "RECOVERY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
+  deleteUser:    { users: { "USER#": "Get Delete Check", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Delete", "TOTP#": "Delete", "RECOVERY#": "Delete", "PASSKEY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_ACCOUNT_FIELDS },
   userEvents:    { users: { "USER#": "Get" }, events: { "USER#": "Query" }, userItems: ["pk"] },
   resetPassword: { users: { "TOKEN#": "Get Delete", "USER#": "Get Update", "SIGNIN#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
   verifyEmail:   { users: { "TOKEN#": "Get Delete", "USER#": "Get Update" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },

@@ -36,8 +36,14 @@ describe("email templates", () => {
   });
 });
 
-describe("second-factor notices", () => {
-  const notices = ["mfa-enabled-notice", "mfa-disabled-notice", "recovery-code-used-notice", "mfa-reset-notice"] as const satisfies TemplateName[];
+describe("second-factor and passkey notices", () => {
+  const notices = [
+    "mfa-enabled-notice",
+    "mfa-disabled-notice",
+    "recovery-code-used-notice",
+    "mfa-reset-notice",
+    "passkey-added-notice",
+  ] as const satisfies TemplateName[];
   const at = { time: "2026-01-01 10:00 UTC" };
 
   it("say what happened and when, in text and HTML, with what to do if it was not the owner", () => {
@@ -56,6 +62,23 @@ describe("second-factor notices", () => {
     }
     expect(renderEmail("recovery-code-used-notice", "ada@example.com", at).text).toMatch(/generate new ones/);
     expect(renderEmail("mfa-reset-notice", "ada@example.com", at).text).toMatch(/signed out/);
+    const passkey = renderEmail("passkey-added-notice", "ada@example.com", at);
+    expect(passkey.subject).toMatch(/passkey was added/);
+    for (const body of [passkey.text, passkey.html]) {
+      expect(body).toMatch(/without the\s+password/); // what the new passkey can do
+      expect(body).toMatch(/remove the passkey/); // and what to do about one the owner does not know
+      expect(body).toMatch(/sign out your other sessions/);
+    }
+  });
+
+  it("name no passkey: no credential id, name or key, whatever the job carried", () => {
+    // The job is { type, userId }: the template can say nothing more than that one was added, and when.
+    const email = renderEmail("passkey-added-notice", "ada@example.com", { ...at, credentialId: "AAECAwQFBgcICQoLDA0ODw", name: "My laptop" });
+    for (const body of [email.subject, email.text, email.html]) {
+      expect(body).not.toContain("AAECAwQFBgcICQoLDA0ODw");
+      expect(body).not.toContain("My laptop");
+      expect(body).not.toMatch(/credential|public key/i);
+    }
   });
 
   it("carry no link with a token, no code and no secret: the time is the only value they need", () => {

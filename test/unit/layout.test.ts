@@ -107,7 +107,7 @@ describe("lib/ layout", () => {
     // Key prefix -> the module that owns its layout. audit/event-store.ts writes the events
     // table, whose partition key happens to start with USER# too.
     const owners: Record<string, string[]> = {
-      "USER#": ["users/user-store.ts", "audit/event-store.ts"],
+      "USER#": ["users/user-store.ts", "users/credential-store.ts", "audit/event-store.ts"],
       "EMAIL#": ["users/user-store.ts"],
       "USERNAME#": ["users/user-store.ts"],
       "SIGNIN#": ["methods/lockout/lockout-store.ts"],
@@ -118,6 +118,8 @@ describe("lib/ layout", () => {
       "TOTP#": ["methods/totp/totp-store.ts"],
       "RECOVERY#": ["methods/recovery-codes/recovery-code-store.ts"],
       "MFATOKEN#": ["methods/mfa/mfa-token-store.ts"],
+      "PASSKEY#": ["methods/passkeys/passkey-store.ts"],
+      "CHALLENGE#": ["methods/passkeys/challenge-store.ts"],
     };
     const writes = /\b(?:Put|Update|Delete)(?:Command)?\b\s*[:(]/;
     for (const [prefix, allowed] of Object.entries(owners)) {
@@ -138,6 +140,8 @@ describe("lib/ layout", () => {
       "methods/totp/totp-store.ts",
       "methods/recovery-codes/recovery-code-store.ts",
       "methods/mfa/mfa-token-store.ts",
+      "methods/passkeys/passkey-store.ts",
+      "methods/passkeys/challenge-store.ts",
     ];
     for (const store of stores) expect(text.get(store)!.slice(0, 1200), store).toMatch(/[A-Z]+#</);
   });

@@ -52,7 +52,7 @@ describe("mail jobs", () => {
       .toEqual({ ...base, type: "verification-requested", userId: "u" });
     expect(parseMailJob({ ...base, type: "password-changed", userId: "u", extra: "ignored" }))
       .toEqual({ ...base, type: "password-changed", userId: "u" });
-    for (const type of ["mfa-enabled", "mfa-disabled", "recovery-code-used", "mfa-reset"]) {
+    for (const type of ["mfa-enabled", "mfa-disabled", "recovery-code-used", "mfa-reset", "passkey-added"]) {
       expect(parseMailJob({ ...base, type, userId: "u", code: "123456" })).toEqual({ ...base, type, userId: "u" });
     }
   });
@@ -68,16 +68,18 @@ describe("mail jobs", () => {
       { ...base, type: "mfa-enabled" },
       { ...base, type: "recovery-code-used", userId: "" },
       { type: "mfa-reset", userId: "u" },
+      { ...base, type: "passkey-added" },
+      { ...base, type: "passkey-added", userId: 7 },
     ]) {
       expect(() => parseMailJob(bad), JSON.stringify(bad)).toThrow();
     }
   });
 });
 
-describe("second-factor notices", () => {
+describe("second-factor and passkey notices", () => {
   const user = { userId: "u1", email: "ada@example.com", emailVerified: true, roles: ["user"], createdAt: 0 } as unknown as UserRecord;
   const at = Date.UTC(2026, 0, 2, 3, 4, 5);
-  const types = ["mfa-enabled", "mfa-disabled", "recovery-code-used", "mfa-reset"] as const;
+  const types = ["mfa-enabled", "mfa-disabled", "recovery-code-used", "mfa-reset", "passkey-added"] as const;
   const jobOf = (type: (typeof types)[number]): MailJob => ({ type, userId: "u1", jobId: `j-${type}`, at });
 
   beforeEach(() => {
@@ -96,6 +98,15 @@ describe("second-factor notices", () => {
     }
     expect(vi.mocked(sendEmail)).toHaveBeenCalledTimes(types.length);
     expect(vi.mocked(getUser).mock.calls.every(([userId]) => userId === "u1")).toBe(true);
+  });
+
+  it("send a passkey's addition as the passkey notice, disabled account or not, naming no credential", async () => {
+    vi.mocked(getUser).mockResolvedValue({ ...user, disabled: true } as UserRecord);
+    expect(await deliverMailJob(jobOf("passkey-added"))).toBe("sent");
+    const email = vi.mocked(sendEmail).mock.lastCall![0];
+    expect(email.subject).toMatch(/passkey was added/);
+    expect(email.text).toMatch(/remove the passkey/);
+    expect(email.text + email.html).not.toMatch(/credential|[A-Za-z0-9_-]{20,}/i);
   });
 
   it("are skipped quietly when the account is gone", async () => {

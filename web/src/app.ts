@@ -72,8 +72,11 @@ export function describeError(error: unknown): string {
   return "Something went wrong. Please try again.";
 }
 
-/** Runs `handler` on submit with the button disabled; failures are announced in the form's role="alert" element. */
-export function onSubmit(form: HTMLFormElement, handler: (data: FormData) => Promise<void>): void {
+/**
+ * Runs `handler` on submit with the button disabled; failures are announced in
+ * the form's role="alert" element, in the words of `describe`.
+ */
+export function onSubmit(form: HTMLFormElement, handler: (data: FormData) => Promise<void>, describe: (error: unknown) => string = describeError): void {
   const error = form.querySelector<HTMLElement>("[role=alert]");
   const button = form.querySelector<HTMLButtonElement>("button[type=submit]");
   form.addEventListener("submit", (event) => {
@@ -82,7 +85,7 @@ export function onSubmit(form: HTMLFormElement, handler: (data: FormData) => Pro
     if (button) button.disabled = true;
     handler(new FormData(form))
       .catch((caught: unknown) => {
-        if (error) error.textContent = describeError(caught);
+        if (error) error.textContent = describe(caught);
       })
       .finally(() => {
         if (button) button.disabled = false;

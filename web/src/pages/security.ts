@@ -3,9 +3,13 @@
  * the browser, from the otpauth URI, and the secret key as text), confirm it
  * with a code, see and download the recovery codes once; get new ones or turn
  * the app off with a current code.
+ *
+ * Passkeys: add one (the browser asks the device to make it), see them
+ * (name, created, last used, backed up), rename and remove them.
  */
 import { toCanvas } from "qrcode";
-import type { MfaStatus } from "../../../client/src/index.js";
+import type { MfaStatus, Passkey } from "../../../client/src/index.js";
+import { addPasskey, passkeyErrorMessage, passkeysSupported } from "../../../client/src/passkeys-browser.js";
 import { describeError, element, onSubmit, showSignedOut, startApp } from "../app.js";
 
 const auth = await startApp();
@@ -16,6 +20,15 @@ const enroll = element("enroll");
 const enrollStart = element<HTMLButtonElement>("enroll-start");
 const manage = element("manage");
 const codes = element("recovery-codes");
+const passkeys = element("passkeys");
+const passkeyTable = element<HTMLTableElement>("passkey-table");
+const passkeysStatus = element("passkeys-status");
+const passkeysError = element("passkeys-error");
+const addForm = element<HTMLFormElement>("add-passkey-form");
+const renameForm = element<HTMLFormElement>("rename-form");
+const renameInput = element<HTMLInputElement>("rename-name");
+/** The passkey being renamed. */
+let renaming: Passkey | undefined;
 /** The recovery codes on screen (for the download); never stored. */
 let shownCodes: string[] = [];
 /** The signed-in user's email (named in the downloaded file). */
@@ -34,16 +47,94 @@ function render(mfa: MfaStatus): void {
   status.textContent = "";
 }
 
+/** A problem with what the user typed, said as it is. */
+class RenameError extends Error {}
+
+const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : "Never");
+
+function renderPasskeys(list: Passkey[]): void {
+  const body = passkeyTable.tBodies[0];
+  body.replaceChildren();
+  for (const passkey of list) {
+    const row = body.insertRow();
+    row.dataset.id = passkey.id;
+    const name = row.insertCell();
+    name.textContent = passkey.name;
+    row.insertCell().textContent = when(passkey.createdAt);
+    row.insertCell().textContent = when(passkey.lastUsedAt);
+    row.insertCell().textContent = passkey.backedUp ? "Yes" : "No";
+    const actions = row.insertCell();
+    const rename = document.createElement("button");
+    rename.type = "button";
+    rename.textContent = "Rename";
+    rename.setAttribute("aria-label", `Rename ${passkey.name}`);
+    rename.addEventListener("click", () => startRename(passkey));
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", `Remove ${passkey.name}`);
+    remove.addEventListener("click", () => void removePasskey(passkey, remove));
+    actions.append(rename, " ", remove);
+  }
+  passkeyTable.hidden = list.length === 0;
+  passkeysStatus.textContent = list.length === 0 ? "You have no passkeys." : `${list.length} ${list.length === 1 ? "passkey" : "passkeys"}.`;
+  passkeys.hidden = false;
+}
+
+async function loadPasskeys(): Promise<void> {
+  renderPasskeys((await auth.passkeys.list()).passkeys);
+}
+
+/** The row's button of `id` (after the table was drawn again). */
+function rowButton(id: string, label: "Rename" | "Remove"): HTMLButtonElement | undefined {
+  const row = [...passkeyTable.tBodies[0].rows].find((candidate) => candidate.dataset.id === id);
+  return [...(row?.querySelectorAll("button") ?? [])].find((button) => button.textContent === label);
+}
+
+function startRename(passkey: Passkey): void {
+  renaming = passkey;
+  element("rename-heading").textContent = `Rename ${passkey.name}`;
+  element("rename-error").textContent = "";
+  renameInput.value = passkey.name;
+  renameForm.hidden = false;
+  renameInput.focus();
+  renameInput.select();
+}
+
+function endRename(): void {
+  const id = renaming?.id;
+  renaming = undefined;
+  renameForm.hidden = true;
+  if (id) rowButton(id, "Rename")?.focus();
+}
+
+async function removePasskey(passkey: Passkey, button: HTMLButtonElement): Promise<void> {
+  passkeysError.textContent = "";
+  button.disabled = true;
+  try {
+    await auth.passkeys.remove(passkey.id);
+    if (renaming?.id === passkey.id) endRename();
+    await loadPasskeys();
+    passkeysStatus.textContent = `${passkey.name} is removed. ${passkeysStatus.textContent}`;
+    element("passkeys-heading").focus();
+  } catch (caught) {
+    button.disabled = false;
+    passkeysError.textContent = describeError(caught);
+  }
+}
+
 async function load(): Promise<void> {
   const session = await auth.getSession();
   if (!session) {
     showSignedOut(status);
     totp.hidden = true;
     manage.hidden = true;
+    passkeys.hidden = true;
     return;
   }
   email = session.user.email;
-  render(await auth.mfa.status());
+  const [mfa] = await Promise.all([auth.mfa.status(), loadPasskeys()]);
+  render(mfa);
 }
 
 /** The codes, once, with the Download button; focus moves to them. */
@@ -119,6 +210,35 @@ element("download-codes").addEventListener("click", () => {
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 });
+
+onSubmit(
+  addForm,
+  async (data) => {
+    const name = String(data.get("name") ?? "").trim();
+    const passkey = await addPasskey(auth, name || undefined);
+    addForm.reset();
+    await loadPasskeys();
+    passkeysStatus.textContent = `${passkey.name} is added. ${passkeysStatus.textContent}`;
+  },
+  (caught) => passkeyErrorMessage(caught) ?? describeError(caught),
+);
+
+onSubmit(renameForm, async (data) => {
+  if (!renaming) return;
+  const name = String(data.get("name") ?? "").trim();
+  if (!name) throw new RenameError("Enter a name for the passkey.");
+  const { passkey } = await auth.passkeys.rename(renaming.id, name);
+  await loadPasskeys();
+  passkeysStatus.textContent = `The passkey is renamed ${passkey.name}.`;
+  endRename();
+}, (caught) => (caught instanceof RenameError ? caught.message : describeError(caught)));
+
+element("rename-cancel").addEventListener("click", endRename);
+
+if (!passkeysSupported()) {
+  addForm.hidden = true;
+  element("passkeys-unsupported").hidden = false;
+}
 
 try {
   await load();

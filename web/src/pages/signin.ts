@@ -1,16 +1,35 @@
 /**
  * Sign in, in one step, or two for a user with a second factor: after the
  * password the API asks for a code (403 `mfa_required`), from the
- * authenticator app or, instead, one of the recovery codes.
+ * authenticator app or, instead, one of the recovery codes, or a passkey.
+ *
+ * Or with a passkey and no password: the "Sign in with a passkey" button, or
+ * the browser's autofill, which lists the user's passkeys among the
+ * suggestions of the email field (conditional mediation, started on page
+ * load where the browser supports it). The button's ceremony replaces the
+ * autofill's; the autofill starts again when the button's ends without a session.
  */
 import { AuthApiError, type MfaFactor, type SigninResult } from "../../../client/src/index.js";
-import { element, field, onSubmit, startApp } from "../app.js";
+import {
+  passkeyAutofillSupported,
+  passkeyErrorMessage,
+  passkeysSupported,
+  signInWithPasskey,
+  startPasskeyAutofill,
+} from "../../../client/src/passkeys-browser.js";
+import { describeError, element, field, onSubmit, startApp } from "../app.js";
 
 const auth = await startApp();
 const signinForm = element<HTMLFormElement>("signin-form");
+const signinError = element("signin-error");
 const mfaForm = element<HTMLFormElement>("mfa-form");
+const mfaError = element("mfa-error");
 const codeInput = element<HTMLInputElement>("mfa-code");
 const switchButton = element<HTMLButtonElement>("mfa-switch");
+const passkeyButton = element<HTMLButtonElement>("passkey-signin");
+const mfaPasskeyButton = element<HTMLButtonElement>("mfa-passkey");
+/** Passkey autofill, while the page offers it. */
+let autofill: ReturnType<typeof startPasskeyAutofill> | undefined;
 
 /** The second step in progress: its token and the factor the code is of. */
 let step: { mfaToken: string; factors: MfaFactor[]; factor: "totp" | "recovery_code" } | undefined;
@@ -41,7 +60,7 @@ function showFactor(factor: "totp" | "recovery_code"): void {
   codeInput.inputMode = text.inputMode;
   codeInput.autocomplete = text.autocomplete;
   codeInput.value = "";
-  element("mfa-error").textContent = "";
+  mfaError.textContent = "";
   const other = factor === "totp" ? "recovery_code" : "totp";
   switchButton.textContent = text.other;
   switchButton.hidden = !step.factors.includes(other);
@@ -50,8 +69,12 @@ function showFactor(factor: "totp" | "recovery_code"): void {
 
 function startSecondStep(result: Extract<SigninResult, { status: "mfa-required" }>): void {
   step = { mfaToken: result.mfaToken, factors: result.factors, factor: "totp" };
+  // The email field is gone: so is its autofill.
+  autofill?.stop();
+  autofill = undefined;
   signinForm.hidden = true;
   mfaForm.hidden = false;
+  mfaPasskeyButton.hidden = !result.factors.includes("passkey") || !passkeysSupported();
   showFactor(result.factors.includes("totp") ? "totp" : "recovery_code");
 }
 
@@ -61,8 +84,44 @@ function restart(message: string): void {
   mfaForm.hidden = true;
   signinForm.hidden = false;
   element<HTMLInputElement>("password").value = "";
-  element("signin-error").textContent = message;
+  signinError.textContent = message;
   element<HTMLInputElement>("password").focus();
+  startAutofill();
+}
+
+function signedIn(): void {
+  location.assign("/profile");
+}
+
+/**
+ * Runs a passkey ceremony from a button: the button disabled meanwhile, a
+ * failure in `error` (a cancelled dialog too: the user may try again).
+ */
+async function passkeyCeremony(button: HTMLButtonElement, error: HTMLElement, run: () => Promise<unknown>): Promise<boolean> {
+  error.textContent = "";
+  button.disabled = true;
+  try {
+    await run();
+    return true;
+  } catch (caught) {
+    error.textContent = passkeyErrorMessage(caught) ?? describeError(caught);
+    return false;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function startAutofill(): void {
+  if (autofill) return autofill.restart();
+  void passkeyAutofillSupported().then((supported) => {
+    if (!supported || step || autofill) return;
+    autofill = startPasskeyAutofill(auth, {
+      onSignedIn: signedIn,
+      onError: (caught) => {
+        signinError.textContent = passkeyErrorMessage(caught) ?? describeError(caught);
+      },
+    });
+  });
 }
 
 onSubmit(signinForm, async (data) => {
@@ -70,7 +129,7 @@ onSubmit(signinForm, async (data) => {
   const password = String(data.get("password") ?? "");
   const result = await auth.signIn(identifier.includes("@") ? { email: identifier, password } : { username: identifier, password });
   if (result.status === "mfa-required") startSecondStep(result);
-  else location.assign("/profile");
+  else signedIn();
 });
 
 onSubmit(mfaForm, async (data) => {
@@ -85,7 +144,37 @@ onSubmit(mfaForm, async (data) => {
     codeInput.select();
     throw error;
   }
-  location.assign("/profile");
+  signedIn();
 });
 
 switchButton.addEventListener("click", () => showFactor(step?.factor === "totp" ? "recovery_code" : "totp"));
+
+passkeyButton.addEventListener("click", () => {
+  void passkeyCeremony(passkeyButton, signinError, () => signInWithPasskey(auth)).then((done) => {
+    if (done) signedIn();
+    // The button's ceremony replaced the autofill's: offer the autofill again.
+    else startAutofill();
+  });
+});
+
+mfaPasskeyButton.addEventListener("click", () => {
+  if (!step) return;
+  const { mfaToken } = step;
+  void passkeyCeremony(mfaPasskeyButton, mfaError, async () => {
+    try {
+      await signInWithPasskey(auth, { mfaToken });
+    } catch (error) {
+      if (error instanceof AuthApiError && error.code === "mfa_token_invalid") {
+        restart("This sign-in attempt expired. Enter your password again.");
+        return;
+      }
+      throw error;
+    }
+    signedIn();
+  });
+});
+
+if (passkeysSupported()) {
+  element("passkey-signin-block").hidden = false;
+  startAutofill();
+}

@@ -1,0 +1,39 @@
+// The caller's passkeys: POST /users/me/passkeys/options, POST /users/me/passkeys, GET /users/me/passkeys,
+// PATCH and DELETE /users/me/passkeys/{id}; each its own function and role.
+import {
+  listPasskeys,
+  passkeyRegistrationOptions,
+  registerPasskey,
+  removePasskey,
+  renameOwnPasskey,
+  type PasskeyCaller,
+} from "../../lib/accounts/passkey-settings.js";
+import type { Caller } from "../../lib/http/caller.js";
+import { json, noContent, protectedRoute, type ApiRequest } from "../../lib/http/routes.js";
+import { isCredentialId, parsePasskeyRegistration, parsePasskeyRename } from "../../lib/methods/passkeys/input.js";
+import { NotFoundError } from "../../lib/platform/errors.js";
+
+const callerOf = ({ caller, client }: ApiRequest<Caller>): PasskeyCaller => ({ userId: caller.userId, multiFactor: caller.multiFactor, client });
+
+const passkeyIdOf = ({ event }: ApiRequest<Caller>): string => {
+  const id = event.pathParameters?.id;
+  if (!isCredentialId(id)) throw new NotFoundError("Passkey not found");
+  return id;
+};
+
+export const registrationOptions = protectedRoute({ body: "optional-json" }, async (request) => json(200, await passkeyRegistrationOptions(callerOf(request))));
+
+export const register = protectedRoute({ body: "json" }, async (request) =>
+  json(201, { passkey: await registerPasskey(callerOf(request), parsePasskeyRegistration(request.body)) }),
+);
+
+export const list = protectedRoute({ body: "none" }, async ({ caller }) => json(200, { passkeys: await listPasskeys(caller.userId) }));
+
+export const rename = protectedRoute({ body: "json" }, async (request) =>
+  json(200, { passkey: await renameOwnPasskey(request.caller.userId, passkeyIdOf(request), parsePasskeyRename(request.body).name) }),
+);
+
+export const remove = protectedRoute({ body: "none" }, async (request) => {
+  await removePasskey(callerOf(request), passkeyIdOf(request));
+  return noContent();
+});
