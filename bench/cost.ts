@@ -144,9 +144,9 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const mfaFns = await import("../functions/users/mfa.js");
   const { confirmTotp, startTotpEnrollment } = await import("../lib/accounts/second-factor-settings.js");
   const { TOTP_PERIOD_SECONDS, totpCodeAt } = await import("../lib/methods/totp/totp.js");
-  const passkeyUserFns = await import("../functions/users/passkeys.js");
   const passkeyAuthFns = await import("../functions/auth/passkeys.js");
-  const { passkeyRegistrationOptions, registerPasskey } = await import("../lib/accounts/passkey-settings.js");
+  const { passkeyRegistrationOptions, registerPasskey } = await import("../lib/accounts/passkey-registration.js");
+  const passkeyRegistrationFns = await import("../functions/users/passkey-registration.js");
   const { config } = await import("../lib/platform/config.js");
   const { SoftAuthenticator } = await import("../test/helpers/soft-authenticator.js");
   const memory = memorySizes();
@@ -432,13 +432,13 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
       },
       act: async (s, inv) => {
         const optionsEvent = await authorized(s.accessToken!, inv, "POST", "/users/me/passkeys/options");
-        const options = await invoke(passkeyUserFns.registrationOptions as Handler, "passkeyRegistrationOptions", optionsEvent, inv);
+        const options = await invoke(passkeyRegistrationFns.options as Handler, "passkeyRegistrationOptions", optionsEvent, inv);
         if (options.statusCode !== 200) return options;
         // The authenticator's part is the user's device: no Lambda, not timed.
         const response = authenticators.get(s.userId!)!.register(JSON.parse(options.body));
         // Seconds after the first request with the same token: the authorizer's cache (60 s) answers.
         const event = jsonEvent("POST", "/users/me/passkeys", { response, name: "Laptop" }, { requestContext: optionsEvent.requestContext });
-        return invoke(passkeyUserFns.register as Handler, "registerPasskey", event, inv);
+        return invoke(passkeyRegistrationFns.register as Handler, "registerPasskey", event, inv);
       },
       expect: 201,
       apiRequests: 2,

@@ -8,7 +8,7 @@
 // assertion to verify (timed).
 import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { signup } from "../lib/accounts/signup.js";
-import { passkeyRegistrationOptions, registerPasskey } from "../lib/accounts/passkey-settings.js";
+import { passkeyRegistrationOptions, registerPasskey } from "../lib/accounts/passkey-registration.js";
 import { config } from "../lib/platform/config.js";
 import { getItem } from "../lib/platform/dynamodb.js";
 import { apiEvent, lambdaContext } from "../test/helpers/events.js";

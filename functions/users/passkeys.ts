@@ -1,16 +1,9 @@
-// The caller's passkeys: POST /users/me/passkeys/options, POST /users/me/passkeys, GET /users/me/passkeys,
-// PATCH and DELETE /users/me/passkeys/{id}; each its own function and role.
-import {
-  listPasskeys,
-  passkeyRegistrationOptions,
-  registerPasskey,
-  removePasskey,
-  renameOwnPasskey,
-  type PasskeyCaller,
-} from "../../lib/accounts/passkey-settings.js";
+// The caller's passkeys: GET /users/me/passkeys, PATCH and DELETE /users/me/passkeys/{id}; each its own function
+// and role (registration is passkey-registration.ts).
+import { listPasskeys, removePasskey, renameOwnPasskey, type PasskeyCaller } from "../../lib/accounts/passkey-settings.js";
 import type { Caller } from "../../lib/http/caller.js";
 import { json, noContent, protectedRoute, type ApiRequest } from "../../lib/http/routes.js";
-import { isCredentialId, parsePasskeyRegistration, parsePasskeyRename } from "../../lib/methods/passkeys/input.js";
+import { isCredentialId, parsePasskeyRename } from "../../lib/methods/passkeys/input.js";
 import { NotFoundError } from "../../lib/platform/errors.js";
 
 const callerOf = ({ caller, client }: ApiRequest<Caller>): PasskeyCaller => ({ userId: caller.userId, multiFactor: caller.multiFactor, client });
@@ -20,12 +13,6 @@ const passkeyIdOf = ({ event }: ApiRequest<Caller>): string => {
   if (!isCredentialId(id)) throw new NotFoundError("Passkey not found");
   return id;
 };
-
-export const registrationOptions = protectedRoute({ body: "optional-json" }, async (request) => json(200, await passkeyRegistrationOptions(callerOf(request))));
-
-export const register = protectedRoute({ body: "json" }, async (request) =>
-  json(201, { passkey: await registerPasskey(callerOf(request), parsePasskeyRegistration(request.body)) }),
-);
 
 export const list = protectedRoute({ body: "none" }, async ({ caller }) => json(200, { passkeys: await listPasskeys(caller.userId) }));
 

@@ -1,23 +1,18 @@
 /**
- * The caller's passkeys: registration (options, then the verified
- * credential), the list, renaming and removal. Registering when the user has
- * a second factor needs a multi-factor session, and so does removing one
+ * The caller's passkeys: the list, renaming and removal (registration, which
+ * needs the WebAuthn library, is passkey-registration.ts). Removing one needs
+ * a multi-factor session when the user has a second factor
  * (methods/mfa/step-up.ts); the last way to sign in cannot be removed (409
- * last_sign_in_method). Adding and removing record `passkey_added` and
- * `passkey_removed` in the same transaction; adding one also emails the owner.
+ * last_sign_in_method). Removal records `passkey_removed` in its transaction.
  */
-import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import { auditEventPut } from "../audit/event-store.js";
 import type { ClientInfo } from "../http/client-info.js";
-import { enqueueMailAfterChange } from "../mail/queue.js";
 import { requireMultiFactor } from "../methods/mfa/step-up.js";
-import { newChallenge, spendChallenge } from "../methods/passkeys/challenge-store.js";
-import { getPasskeys, passkeyDelete, passkeyPut, renamePasskey, type PasskeyRecord } from "../methods/passkeys/passkey-store.js";
-import { creationOptions, verifyRegistration } from "../methods/passkeys/webauthn.js";
+import { getPasskeys, passkeyDelete, renamePasskey, type PasskeyRecord } from "../methods/passkeys/passkey-store.js";
 import { conditionFailedAt, isTransactionCanceled } from "../platform/dynamodb.js";
-import { BadRequestError, ConflictError, NotFoundError } from "../platform/errors.js";
+import { ConflictError, NotFoundError } from "../platform/errors.js";
 import { transactWrite } from "../platform/transactions.js";
-import { passkeyAddedUpdate, passkeyRemovedUpdate } from "../users/credential-store.js";
+import { passkeyRemovedUpdate } from "../users/credential-store.js";
 import { USER_PASSKEY_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
 
 /** Who asks: the caller, and whether their session is multi-factor. */
@@ -48,45 +43,10 @@ export const toPasskey = (record: PasskeyRecord): Passkey => ({
 
 const notFound = () => new NotFoundError("Passkey not found");
 
-async function existingUser(userId: string): Promise<UserRecord> {
+export async function existingUser(userId: string): Promise<UserRecord> {
   const user = await getUser(userId, USER_PASSKEY_FIELDS);
   if (!user) throw new NotFoundError("User not found");
   return user;
-}
-
-/** POST /users/me/passkeys/options: creation options with a fresh challenge, the user's passkeys excluded. */
-export async function passkeyRegistrationOptions(caller: PasskeyCaller, now = Date.now()): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  const user = await existingUser(caller.userId);
-  requireMultiFactor(user, caller.multiFactor);
-  const [existing, challenge] = await Promise.all([getPasskeys(user.passkeyIds ?? []), newChallenge({ ceremony: "registration", userId: user.userId }, now)]);
-  return creationOptions(user, existing, challenge);
-}
-
-/** POST /users/me/passkeys: the verified credential becomes one of the user's passkeys. */
-export async function registerPasskey(
-  caller: PasskeyCaller,
-  input: { response: RegistrationResponseJSON; name?: string },
-  now = Date.now(),
-): Promise<Passkey> {
-  const user = await existingUser(caller.userId);
-  requireMultiFactor(user, caller.multiFactor);
-  const credential = await verifyRegistration(input.response, (challenge) => spendChallenge(challenge, { ceremony: "registration", userId: user.userId }, now));
-  if (!credential) {
-    throw new BadRequestError("The passkey could not be verified: start again", [{ field: "response", problem: "does not verify" }]);
-  }
-  const record: PasskeyRecord = { ...credential, userId: user.userId, name: input.name ?? "Passkey", createdAt: now };
-  try {
-    await transactWrite([
-      passkeyPut(record),
-      passkeyAddedUpdate(user.userId, record.credentialId),
-      auditEventPut({ userId: user.userId, type: "passkey_added", at: now, method: "passkey", ...caller.client }),
-    ]);
-  } catch (error) {
-    if (isTransactionCanceled(error) && conditionFailedAt(error, 0)) throw new ConflictError("This passkey is already registered", "already_registered");
-    throw error;
-  }
-  await enqueueMailAfterChange({ type: "passkey-added", userId: user.userId }, now);
-  return toPasskey(record);
 }
 
 /** GET /users/me/passkeys: the user's passkeys, oldest first. */

@@ -8,14 +8,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { deleteMyAccount } from "../../lib/accounts/deletion.js";
-import {
-  listPasskeys,
-  passkeyRegistrationOptions,
-  registerPasskey,
-  removePasskey,
-  renameOwnPasskey,
-  type PasskeyCaller,
-} from "../../lib/accounts/passkey-settings.js";
+import { passkeyRegistrationOptions, registerPasskey } from "../../lib/accounts/passkey-registration.js";
+import { listPasskeys, removePasskey, renameOwnPasskey, type PasskeyCaller } from "../../lib/accounts/passkey-settings.js";
 import { passkeySigninOptions, verifyPasskeySignin } from "../../lib/accounts/passkey-signin.js";
 import { confirmTotp, mfaStatus, startTotpEnrollment, type SecondFactorCaller } from "../../lib/accounts/second-factor-settings.js";
 import { verifySecondStep } from "../../lib/accounts/second-step.js";
