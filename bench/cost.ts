@@ -14,7 +14,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { apiEvent, lambdaContext } from "../test/helpers/events.js";
 import { root } from "./bundle.js";
 import { startCapacityMeter, type CapacityMeter, type Tally } from "./capacity-meter.js";
-import { fmt, median } from "./measure.js";
+import { fmt, median, sidOf } from "./measure.js";
 import { PROFILE, STORED_BYTES_PER_USER, monthlyRows } from "./cost-model.js";
 import { PEER_NOTES, PRICES, PRICE_NOTES } from "./prices.js";
 import type { Section } from "./run.js";
@@ -192,7 +192,7 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
    */
   const newMfaUser = async () => {
     const created = await newUser();
-    const caller = { userId: created.user.id, multiFactor: false, client: {} };
+    const caller = { userId: created.user.id, sid: sidOf(created.accessToken), multiFactor: false, client: {} };
     const enrolledAt = Date.now() - 2 * TOTP_PERIOD_SECONDS * 1000;
     const { secret } = await startTotpEnrollment(caller, enrolledAt);
     const { recoveryCodes } = await confirmTotp(caller, totpCodeAt(secret, enrolledAt), enrolledAt);
@@ -206,7 +206,7 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const authenticators = new Map<string, InstanceType<typeof SoftAuthenticator>>();
   const newPasskeyUser = async () => {
     const created = await newUser();
-    const caller = { userId: created.user.id, multiFactor: false, client: {} };
+    const caller = { userId: created.user.id, sid: sidOf(created.accessToken), multiFactor: false, client: {} };
     const authenticator = new SoftAuthenticator({ origin: config.webauthn.origins[0]! });
     await registerPasskey(caller, { response: authenticator.register(await passkeyRegistrationOptions(caller)) });
     await runMailer([]);
@@ -385,7 +385,7 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
       name: "TOTP confirm (POST /users/me/mfa/totp/confirm)",
       prepare: async () => {
         const { accessToken, user } = await newUser();
-        const { secret } = await startTotpEnrollment({ userId: user.id, multiFactor: false, client: {} });
+        const { secret } = await startTotpEnrollment({ userId: user.id, sid: sidOf(accessToken), multiFactor: false, client: {} });
         return { accessToken, secret };
       },
       act: async (s, inv) => {

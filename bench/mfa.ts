@@ -14,7 +14,7 @@ import { TOTP_PERIOD_SECONDS, totpCodeAt } from "../lib/methods/totp/totp.js";
 import { config } from "../lib/platform/config.js";
 import { getItem } from "../lib/platform/dynamodb.js";
 import { apiEvent, lambdaContext } from "../test/helpers/events.js";
-import { fmt, median, percentile } from "./measure.js";
+import { fmt, median, percentile, sidOf } from "./measure.js";
 import type { Section } from "./run.js";
 
 const RUNS = 40;
@@ -37,8 +37,8 @@ export async function run(password: string): Promise<Section> {
   const users: MfaUser[] = [];
   for (let i = 0; i <= RUNS; i++) {
     const email = `bench-mfa-${process.pid}-${i}@example.com`;
-    const { user } = await signup({ email, password });
-    const caller = { userId: user.id, multiFactor: false, client: {} };
+    const { user, accessToken } = await signup({ email, password });
+    const caller = { userId: user.id, sid: sidOf(accessToken), multiFactor: false, client: {} };
     const enrolledAt = Date.now() - 2 * STEP_MS;
     const { secret } = await startTotpEnrollment(caller, enrolledAt);
     await confirmTotp(caller, totpCodeAt(secret, enrolledAt), enrolledAt);

@@ -13,7 +13,7 @@ import { config } from "../lib/platform/config.js";
 import { getItem } from "../lib/platform/dynamodb.js";
 import { apiEvent, lambdaContext } from "../test/helpers/events.js";
 import { SoftAuthenticator } from "../test/helpers/soft-authenticator.js";
-import { fmt, median, percentile } from "./measure.js";
+import { fmt, median, percentile, sidOf } from "./measure.js";
 import type { Section } from "./run.js";
 
 /** Passkey signins, spread over USERS users (round robin). */
@@ -40,8 +40,8 @@ export async function run(email: string, password: string): Promise<Section> {
   // USERS users, and one more for the warm-up, each with one registered passkey (not timed).
   const authenticators: SoftAuthenticator[] = [];
   for (let i = 0; i <= USERS; i++) {
-    const { user } = await signup({ email: `bench-passkeys-${process.pid}-${i}@example.com`, password });
-    const caller = { userId: user.id, multiFactor: false, client: {} };
+    const { user, accessToken } = await signup({ email: `bench-passkeys-${process.pid}-${i}@example.com`, password });
+    const caller = { userId: user.id, sid: sidOf(accessToken), multiFactor: false, client: {} };
     const authenticator = new SoftAuthenticator({ origin });
     const response = authenticator.register(await passkeyRegistrationOptions(caller));
     await registerPasskey(caller, { response, name: "bench" });

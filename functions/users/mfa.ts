@@ -12,7 +12,7 @@ import type { Caller } from "../../lib/http/caller.js";
 import { json, noContent, protectedRoute, type ApiRequest } from "../../lib/http/routes.js";
 import { parseCode } from "../../lib/methods/mfa/input.js";
 
-const callerOf = ({ caller, client }: ApiRequest<Caller>): SecondFactorCaller => ({ userId: caller.userId, multiFactor: caller.multiFactor, client });
+const callerOf = ({ caller, client }: ApiRequest<Caller>): SecondFactorCaller => ({ userId: caller.userId, sid: caller.sid, multiFactor: caller.multiFactor, client });
 
 export const status = protectedRoute({ body: "none" }, async ({ caller }) => json(200, await mfaStatus(caller.userId)));
 

@@ -5,7 +5,7 @@ import type { Caller } from "../../lib/http/caller.js";
 import { json, protectedRoute, type ApiRequest } from "../../lib/http/routes.js";
 import { parsePasskeyRegistration } from "../../lib/methods/passkeys/input.js";
 
-const callerOf = ({ caller, client }: ApiRequest<Caller>): PasskeyCaller => ({ userId: caller.userId, multiFactor: caller.multiFactor, client });
+const callerOf = ({ caller, client }: ApiRequest<Caller>): PasskeyCaller => ({ userId: caller.userId, sid: caller.sid, multiFactor: caller.multiFactor, client });
 
 export const options = protectedRoute({ body: "optional-json" }, async (request) => json(200, await passkeyRegistrationOptions(callerOf(request))));
 

@@ -6,7 +6,7 @@ import { json, noContent, protectedRoute, type ApiRequest } from "../../lib/http
 import { isCredentialId, parsePasskeyRename } from "../../lib/methods/passkeys/input.js";
 import { NotFoundError } from "../../lib/platform/errors.js";
 
-const callerOf = ({ caller, client }: ApiRequest<Caller>): PasskeyCaller => ({ userId: caller.userId, multiFactor: caller.multiFactor, client });
+const callerOf = ({ caller, client }: ApiRequest<Caller>): PasskeyCaller => ({ userId: caller.userId, sid: caller.sid, multiFactor: caller.multiFactor, client });
 
 const passkeyIdOf = ({ event }: ApiRequest<Caller>): string => {
   const id = event.pathParameters?.id;

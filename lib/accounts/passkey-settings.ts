@@ -18,6 +18,7 @@ import { USER_PASSKEY_FIELDS, getUser, type UserRecord } from "../users/user-sto
 /** Who asks: the caller, and whether their session is multi-factor. */
 export interface PasskeyCaller {
   userId: string;
+  sid: string;
   multiFactor: boolean;
   client: ClientInfo;
 }

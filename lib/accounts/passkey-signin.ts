@@ -15,9 +15,10 @@
  * spending of the mfaToken. Every failure is one 401 invalid_passkey.
  */
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
+import { USER_ID_PATTERN } from "../http/checker.js";
 import type { ClientInfo } from "../http/client-info.js";
-import { getPendingSecondStep, pendingSecondStepConsume, type PendingSecondStep } from "../methods/mfa/mfa-token-store.js";
-import { hashMfaToken, isMfaTokenShaped } from "../methods/mfa/mfa-tokens.js";
+import { pendingSecondStepConsume } from "../methods/mfa/mfa-token-store.js";
+import { invalidMfaToken, pendingStepOf } from "../methods/mfa/pending-step.js";
 import { newChallenge, spendChallenge, type Ceremony } from "../methods/passkeys/challenge-store.js";
 import { getPasskey, getPasskeys, passkeyUsedUpdate } from "../methods/passkeys/passkey-store.js";
 import { requestOptions, userIdOfHandle, verifyAssertion } from "../methods/passkeys/webauthn.js";
@@ -25,27 +26,15 @@ import { UnauthorizedError } from "../platform/errors.js";
 import type { TransactItem } from "../platform/transactions.js";
 import type { AuthenticationMethod } from "../sessions/session-store.js";
 import { startSession, type Session } from "../sessions/sessions.js";
-import { USER_PASSKEY_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
+import { USER_PASSKEY_FIELDS, getUser } from "../users/user-store.js";
 import { refuseAccountState } from "./signin.js";
 
 export const invalidPasskey = () => new UnauthorizedError("The passkey could not be verified", "invalid_passkey");
-const invalidMfaToken = () => new UnauthorizedError("This sign-in step has expired or was already used: sign in again", "mfa_token_invalid");
-
-/** The pending second step an mfaToken names, with its user, when both are still good. */
-async function secondStepOf(mfaToken: string, now: number): Promise<{ hash: string; pending: PendingSecondStep; user: UserRecord } | undefined> {
-  if (!isMfaTokenShaped(mfaToken)) return undefined;
-  const hash = hashMfaToken(mfaToken);
-  const pending = await getPendingSecondStep(hash, now);
-  const user = pending && (await getUser(pending.userId, USER_PASSKEY_FIELDS));
-  if (!pending || !user || user.disabled || (user.sessionVersion ?? 0) !== pending.sessionVersion) return undefined;
-  return { hash, pending, user };
-}
 
 /** POST /auth/passkeys/options: `{}` for a discoverable passkey, `{ mfaToken }` for the second step. */
 export async function passkeySigninOptions(input: { mfaToken?: string }, now = Date.now()): Promise<PublicKeyCredentialRequestOptionsJSON> {
   if (input.mfaToken === undefined) return requestOptions([], await newChallenge({ ceremony: "signin" }, now));
-  const step = await secondStepOf(input.mfaToken, now);
-  if (!step) throw invalidMfaToken();
+  const step = await pendingStepOf(input.mfaToken, now, USER_PASSKEY_FIELDS);
   const passkeys = await getPasskeys(step.user.passkeyIds ?? []);
   // An empty list would mean "any discoverable passkey": a user without passkeys has no such step.
   if (passkeys.length === 0) throw invalidPasskey();
@@ -58,11 +47,13 @@ export async function verifyPasskeySignin(
   now = Date.now(),
   client: ClientInfo = {},
 ): Promise<Session> {
-  const step = input.mfaToken === undefined ? undefined : await secondStepOf(input.mfaToken, now);
-  if (input.mfaToken !== undefined && !step) throw invalidMfaToken();
+  const step = input.mfaToken === undefined ? undefined : await pendingStepOf(input.mfaToken, now, USER_PASSKEY_FIELDS);
   // Whose passkey it must be: the user the mfaToken names, or the one the authenticator says (userHandle).
   const sent: unknown = input.response.response?.userHandle;
-  const userHandle = typeof sent === "string" && sent !== "" ? userIdOfHandle(sent) : undefined;
+  // Ours are user ids (webauthn.ts `userHandleOf`); anything else names no one.
+  const decoded = typeof sent === "string" && sent !== "" && sent.length <= 128 ? userIdOfHandle(sent) : undefined;
+  const userHandle = decoded !== undefined && USER_ID_PATTERN.test(decoded) ? decoded : undefined;
+  if (typeof sent === "string" && sent !== "" && userHandle === undefined) throw invalidPasskey();
   const claimedUserId = step ? step.user.userId : userHandle;
   // A second step's assertion may leave the handle out; one that names someone else is refused.
   if (claimedUserId === undefined || (step && userHandle !== undefined && userHandle !== step.user.userId)) throw invalidPasskey();

@@ -18,14 +18,17 @@ import { decryptTotpSecret, encryptTotpSecret } from "../methods/totp/totp-secre
 import { getTotp, putPendingTotp, totpConfirmedAt, totpConfirmUpdate, totpDelete } from "../methods/totp/totp-store.js";
 import { isTotpCodeShaped, newTotpSecret, otpauthUri, totpStepOf } from "../methods/totp/totp.js";
 import { requireMultiFactor } from "../methods/mfa/step-up.js";
-import { ConflictError, NotFoundError } from "../platform/errors.js";
+import { ConflictError, NotFoundError, UnauthorizedError } from "../platform/errors.js";
 import { anyConditionFailed, transactWrite } from "../platform/transactions.js";
 import { mfaDisabledUpdate, mfaEnabledUpdate } from "../users/credential-store.js";
-import { USER_FIELDS, USER_PASSKEY_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
+import { USER_PASSKEY_FIELDS, USER_SESSION_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
+import { requireLiveSession } from "../sessions/sessions.js";
+import { conditionFailedAt } from "../platform/dynamodb.js";
 
 /** Who asks: the caller, and whether their session is multi-factor (its `amr` has `mfa`). */
 export interface SecondFactorCaller {
   userId: string;
+  sid: string;
   multiFactor: boolean;
   client: ClientInfo;
 }
@@ -37,7 +40,7 @@ export interface MfaStatus {
 }
 
 async function existingUser(userId: string): Promise<UserRecord> {
-  const user = await getUser(userId, USER_FIELDS);
+  const user = await getUser(userId, USER_SESSION_FIELDS);
   if (!user) throw new NotFoundError("User not found");
   return user;
 }
@@ -76,6 +79,8 @@ export async function confirmTotp(caller: SecondFactorCaller, code: string, now 
   const [user, totp] = await Promise.all([existingUser(caller.userId), getTotp(caller.userId)]);
   if (user.mfaEnabled || totp?.confirmedAt !== undefined) throw new ConflictError("An authenticator app is already set up", "mfa_already_enabled");
   if (!totp) throw new ConflictError("There is no authenticator app setup to confirm: start one first", "no_pending_enrollment");
+  // The authorizer's answer may be cached: an ended session must not add a factor (sessions.ts `requireLiveSession`).
+  await requireLiveSession(caller.sid, user, now);
   const attempt = await reserveAttemptOrRefuse(accountLockoutKey(user.userId), now);
   const step = totpStepOf(await decryptTotpSecret(user.userId, totp.secret), code, now);
   if (step === undefined) {
@@ -86,13 +91,15 @@ export async function confirmTotp(caller: SecondFactorCaller, code: string, now 
   try {
     await transactWrite([
       totpConfirmUpdate(user.userId, totp.secret, step, now),
-      mfaEnabledUpdate(user.userId),
+      mfaEnabledUpdate(user),
       recoveryCodesPut(user.userId, await hashRecoveryCodes(user.userId, recoveryCodes), now),
       auditEventPut({ userId: user.userId, type: "mfa_enabled", at: now, method: "totp", ...caller.client }),
     ]);
   } catch (error) {
     if (!anyConditionFailed(error)) throw error;
     await releaseAttempt(attempt);
+    // mfaEnabledUpdate holds the user as read: a session ended since the check adds no factor.
+    if (conditionFailedAt(error, 1)) throw new UnauthorizedError("The session has ended: sign in again");
     // Another confirmation or a new enrollment got there first: what was read is not what is stored.
     throw new ConflictError("The setup changed meanwhile: start again", "no_pending_enrollment");
   }

@@ -8,25 +8,17 @@
  */
 import type { ClientInfo } from "../http/client-info.js";
 import { recordSuccess } from "../methods/lockout/attempts.js";
-import { addSecondStepFailure, getPendingSecondStep, pendingSecondStepConsume } from "../methods/mfa/mfa-token-store.js";
-import { hashMfaToken, isMfaTokenShaped } from "../methods/mfa/mfa-tokens.js";
+import { addSecondStepFailure, pendingSecondStepConsume } from "../methods/mfa/mfa-token-store.js";
+import { invalidMfaToken, pendingStepOf } from "../methods/mfa/pending-step.js";
 import { spendSecondFactor } from "../methods/mfa/second-factor.js";
 import type { SecondStepInput } from "../methods/mfa/input.js";
-import { UnauthorizedError, HttpError } from "../platform/errors.js";
+import { HttpError } from "../platform/errors.js";
 import { startSession, type Session } from "../sessions/sessions.js";
 import type { AuthenticationMethod } from "../sessions/session-store.js";
-import { USER_SESSION_FIELDS, getUser } from "../users/user-store.js";
-
-const invalidMfaToken = () =>
-  new UnauthorizedError("This sign-in step has expired or was already used: sign in again", "mfa_token_invalid");
+import { USER_SESSION_FIELDS } from "../users/user-store.js";
 
 export async function verifySecondStep(input: SecondStepInput, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
-  if (!isMfaTokenShaped(input.mfaToken)) throw invalidMfaToken();
-  const hash = hashMfaToken(input.mfaToken);
-  const pending = await getPendingSecondStep(hash, now);
-  const user = pending && (await getUser(pending.userId, USER_SESSION_FIELDS));
-  // Disabled, deleted, or its sessions ended since the first factor: the step is void.
-  if (!pending || !user || user.disabled || (user.sessionVersion ?? 0) !== pending.sessionVersion) throw invalidMfaToken();
+  const { hash, pending, user } = await pendingStepOf(input.mfaToken, now, USER_SESSION_FIELDS);
 
   let attempt;
   try {

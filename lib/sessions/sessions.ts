@@ -17,7 +17,7 @@ import type { TransactItem } from "../platform/transactions.js";
 import { toUser, type User } from "../users/users.js";
 import { hashRefreshToken, newRefreshToken } from "./refresh-tokens.js";
 import { isSessionCurrent, isSessionOpen } from "./session-item.js";
-import { putSession, type AuthenticationMethod, type SessionRecord } from "./session-store.js";
+import { getSession, putSession, type AuthenticationMethod, type SessionRecord } from "./session-store.js";
 
 /** The response body of signup, signin and refresh. */
 export interface Session {
@@ -121,6 +121,18 @@ export function isLive(
   now: number,
 ): boolean {
   return isSessionOpen(session, now) && isSessionCurrent(session, user) && !user.disabled;
+}
+
+/**
+ * 401 unless the caller's session `sid` is still live for `user` as just read.
+ * The authorizer's answer may be cached for its TTL after a password change,
+ * reset, disabling or "sign out everywhere": a write that adds a way in (a
+ * passkey, a second factor) checks again here, and conditions its transaction
+ * on the user as read (`sessionVersionCheck`).
+ */
+export async function requireLiveSession(sid: string, user: UserRecord, now = Date.now()): Promise<void> {
+  const session = await getSession(sid);
+  if (!session || session.userId !== user.userId || !isLive(session, user, now)) throw new UnauthorizedError("The session has ended: sign in again");
 }
 
 /** An audit event of one of the user's sessions. */

@@ -5,7 +5,7 @@
  * user items. Changing a password ends every session (END_SESSIONS).
  */
 import type { Update } from "../platform/transactions.js";
-import { END_SESSIONS, endSessionsValues, userUpdate } from "./user-store.js";
+import { END_SESSIONS, asRead, endSessionsValues, userUpdate, type UserRecord } from "./user-store.js";
 
 /** A new password hash; every earlier session ends, and a pending reset token dies with the old password. */
 export function passwordSetUpdate(userId: string, passwordHash: string, now: number): Update {
@@ -41,12 +41,13 @@ export function passwordResetUpdate(userId: string, tokenHash: string, passwordH
   });
 }
 
-/** The user now has a second factor (in the transaction that confirms it). */
-export function mfaEnabledUpdate(userId: string): Update {
-  return userUpdate(userId, {
+/** The user now has a second factor (in the transaction that confirms it), while still as read (`asRead`). */
+export function mfaEnabledUpdate(user: Pick<UserRecord, "userId" | "sessionVersion">): Update {
+  const read = asRead(user);
+  return userUpdate(user.userId, {
     UpdateExpression: "SET mfaEnabled = :true",
-    ConditionExpression: "attribute_exists(pk)",
-    ExpressionAttributeValues: { ":true": true },
+    ConditionExpression: read.expression,
+    ExpressionAttributeValues: { ":true": true, ...read.values },
   });
 }
 
@@ -63,12 +64,24 @@ export function mfaDisabledUpdate(userId: string, now: number, options: { endSes
   });
 }
 
-/** A passkey joins the user's list (in the transaction that stores it). */
-export function passkeyAddedUpdate(userId: string, credentialId: string): Update {
-  return userUpdate(userId, {
+/**
+ * The most passkeys a user may have: enough for every device, and few enough
+ * that deleting an account or resetting its factors stays one transaction
+ * (DynamoDB: 100 items).
+ */
+export const MAX_PASSKEYS = 20;
+
+/**
+ * A passkey joins the user's list (in the transaction that stores it), while
+ * the user is still as read (user-store.ts `asRead`: no session ended since)
+ * and has fewer than MAX_PASSKEYS.
+ */
+export function passkeyAddedUpdate(user: Pick<UserRecord, "userId" | "sessionVersion">, credentialId: string): Update {
+  const read = asRead(user);
+  return userUpdate(user.userId, {
     UpdateExpression: "ADD passkeyIds :id",
-    ConditionExpression: "attribute_exists(pk)",
-    ExpressionAttributeValues: { ":id": new Set([credentialId]) },
+    ConditionExpression: `${read.expression} AND (attribute_not_exists(passkeyIds) OR size(passkeyIds) < :max)`,
+    ExpressionAttributeValues: { ":id": new Set([credentialId]), ":max": MAX_PASSKEYS, ...read.values },
   });
 }
 

@@ -188,11 +188,17 @@ export function sessionsRevokedUpdate(userId: string, now: number): Update {
  * disabling or "sign out everywhere" since) and enabled.
  */
 export function sessionVersionCheck(user: Pick<UserRecord, "userId" | "sessionVersion">): ConditionCheck {
+  const { expression, values } = asRead(user);
+  return userCheck(user.userId, { ConditionExpression: expression, ...(values && { ExpressionAttributeValues: values }) });
+}
+
+/** The condition "still as read" (enabled, same sessionVersion), for an update of the user item that must hold it too. */
+export function asRead(user: Pick<UserRecord, "sessionVersion">): { expression: string; values?: Record<string, number> } {
   const version = user.sessionVersion ?? 0;
-  return userCheck(user.userId, {
-    ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(disabled) AND ${version === 0 ? "attribute_not_exists(sessionVersion)" : "sessionVersion = :version"}`,
-    ...(version !== 0 && { ExpressionAttributeValues: { ":version": version } }),
-  });
+  return {
+    expression: `attribute_exists(pk) AND attribute_not_exists(disabled) AND ${version === 0 ? "attribute_not_exists(sessionVersion)" : "sessionVersion = :version"}`,
+    ...(version !== 0 && { values: { ":version": version } }),
+  };
 }
 
 const ADMIN_AND_ENABLED = "contains(#roles, :admin) AND attribute_not_exists(disabled)";

@@ -6,17 +6,15 @@
 // recovery codes and turns the app off. Any page error or unexpected console
 // error fails the test; a failed test leaves screenshots in test-results/.
 import { readFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-import * as OTPAuth from "otpauth";
 import type { BrowserContext, Page } from "playwright-core";
 import { create as createQrCode } from "qrcode";
 import { describe, expect, it } from "vitest";
+import { authenticatorApp } from "../helpers/authenticator-app.js";
 import { browserSuite } from "../helpers/browser.js";
 
 const PASSWORD = "violet tractor lantern 42";
 // The machine may be loaded: what the page shows may take a while.
 const POLL = { timeout: 10_000 };
-const TOTP_PERIOD_MS = 30_000;
 
 const suite = browserSuite();
 const { problems } = suite;
@@ -25,26 +23,6 @@ async function newContext(): Promise<BrowserContext> {
   return suite.newContext({ acceptDownloads: true });
 }
 
-/**
- * The user's authenticator app: codes of the secret key (RFC 6238: SHA-1, 6
- * digits, 30 s). The API accepts a time step once per user, so every code the
- * test uses comes from a step not used before (waiting for the next one if needed).
- */
-function authenticator(secret: string) {
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
-  const used = new Set<number>();
-  return {
-    async freshCode(): Promise<string> {
-      let step = Math.floor(Date.now() / TOTP_PERIOD_MS);
-      if (used.has(step)) {
-        await sleep((step + 1) * TOTP_PERIOD_MS - Date.now() + 200);
-        step = Math.floor(Date.now() / TOTP_PERIOD_MS);
-      }
-      used.add(step);
-      return totp.generate({ timestamp: step * TOTP_PERIOD_MS });
-    },
-  };
-}
 
 /** A 6-digit code that is not the current one (nor, but for a one-in-a-million chance, of the steps beside it). */
 function wrongCode(code: string): string {
@@ -132,7 +110,7 @@ describe("the second factor in the example web app, in Chromium", { timeout: 180
     expect(await page.getByRole("img", { name: /QR code/ }).count()).toBe(1);
 
     // Confirm with a current code: the 10 recovery codes, once, with a download.
-    const app = authenticator(secret);
+    const app = authenticatorApp(secret);
     await page.getByLabel("Code", { exact: true }).fill(await app.freshCode());
     await page.getByRole("button", { name: "Confirm" }).click();
     const codeItems = page.locator("#codes-list li");

@@ -17,16 +17,14 @@
 //
 // Any page error or unexpected console error fails the test; a failed test
 // leaves screenshots in test-results/.
-import { setTimeout as sleep } from "node:timers/promises";
-import * as OTPAuth from "otpauth";
 import type { CDPSession, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { authenticatorApp } from "../helpers/authenticator-app.js";
 import { browserSuite } from "../helpers/browser.js";
 
 const PASSWORD = "amber kettle meadow 17";
 // The machine may be loaded: what the page shows may take a while.
 const POLL = { timeout: 10_000 };
-const TOTP_PERIOD_MS = 30_000;
 
 const suite = browserSuite();
 const { problems } = suite;
@@ -80,22 +78,6 @@ async function addAuthenticator(page: Page): Promise<Authenticator> {
   };
 }
 
-/** TOTP codes of the secret key, each from a time step not used before (the API accepts a step once per user). */
-function authenticatorApp(secret: string) {
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
-  const used = new Set<number>();
-  return {
-    async freshCode(): Promise<string> {
-      let step = Math.floor(Date.now() / TOTP_PERIOD_MS);
-      if (used.has(step)) {
-        await sleep((step + 1) * TOTP_PERIOD_MS - Date.now() + 200);
-        step = Math.floor(Date.now() / TOTP_PERIOD_MS);
-      }
-      used.add(step);
-      return totp.generate({ timestamp: step * TOTP_PERIOD_MS });
-    },
-  };
-}
 
 /** The access token's claims, as stored by the app. */
 async function storedClaims(page: Page): Promise<{ sub: string; amr?: string[] }> {

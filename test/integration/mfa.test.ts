@@ -37,8 +37,8 @@ const eventTypesOf = async (userId: string) => (await queryEvents(userId, 50, Da
 
 /** A user with a confirmed TOTP: its secret, its recovery codes, and a clock at the step after the confirmation. */
 async function userWithTotp(start = Date.now()) {
-  const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
-  const caller: SecondFactorCaller = { userId: user.id, multiFactor: false, client: {} };
+  const { user, accessToken } = await signup({ email: uniqueEmail(), password: PASSWORD });
+  const caller: SecondFactorCaller = { userId: user.id, sid: jwtPayload(accessToken).sid as string, multiFactor: false, client: {} };
   const { secret, otpauthUri } = await startTotpEnrollment(caller, start);
   const { recoveryCodes } = await confirmTotp(caller, totpCodeAt(secret, start), start);
   return { user, caller, secret, otpauthUri, recoveryCodes, now: start + STEP };
@@ -66,8 +66,8 @@ describe("enrolling TOTP", () => {
   });
 
   it("refuses a wrong code (counted in the lockout), a second enrollment, and confirming nothing", async () => {
-    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
-    const caller: SecondFactorCaller = { userId: user.id, multiFactor: false, client: {} };
+    const { user, accessToken } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const caller: SecondFactorCaller = { userId: user.id, sid: jwtPayload(accessToken).sid as string, multiFactor: false, client: {} };
     expect(await outcome(confirmTotp(caller, "123456"))).toMatchObject({ statusCode: 409, code: "no_pending_enrollment" });
     const now = Date.now();
     const { secret } = await startTotpEnrollment(caller, now);

@@ -14,7 +14,8 @@ import { passkeySigninOptions, verifyPasskeySignin } from "../../lib/accounts/pa
 import { confirmTotp, mfaStatus, startTotpEnrollment, type SecondFactorCaller } from "../../lib/accounts/second-factor-settings.js";
 import { verifySecondStep } from "../../lib/accounts/second-step.js";
 import { signin } from "../../lib/accounts/signin.js";
-import { signup } from "../../lib/accounts/signup.js";
+import { signup as signupAccount } from "../../lib/accounts/signup.js";
+import { startSession } from "../../lib/sessions/sessions.js";
 import type { Actor } from "../../lib/admin/actor.js";
 import { resetMfa } from "../../lib/admin/user-admin.js";
 import { queryEvents } from "../../lib/audit/event-store.js";
@@ -39,7 +40,14 @@ const ORIGIN = origins[0]!;
 /** A device of the user's: the browser at our origin with a platform authenticator. */
 const device = (options: SoftAuthenticatorOptions = {}) => new SoftAuthenticator({ origin: ORIGIN, ...options });
 const handleOf = (userId: string) => Buffer.from(userId, "utf8").toString("base64url");
-const caller = (userId: string, multiFactor = false): PasskeyCaller => ({ userId, multiFactor, client: {} });
+/** Each user's live session (signup's, or one opened for a passwordless user): the routes check the caller's is still live. */
+const sids = new Map<string, string>();
+const caller = (userId: string, multiFactor = false): PasskeyCaller => ({ userId, sid: sids.get(userId) ?? "no-session", multiFactor, client: {} });
+async function signup(input: { email: string; password: string }) {
+  const session = await signupAccount(input);
+  sids.set(session.user.id, jwtPayload(session.accessToken).sid as string);
+  return session;
+}
 
 /** The user's recent events, newest first. */
 const eventsOf = async (userId: string) => (await queryEvents(userId, 50, Date.now() + 3_600_000)).events;
@@ -69,6 +77,8 @@ async function userWithPasskey(authenticatorOptions: SoftAuthenticatorOptions = 
 async function passwordlessUser(): Promise<UserRecord> {
   const user: UserRecord = { userId: randomUUID(), email: uniqueEmail("nopass"), emailVerified: true, roles: ["user"], createdAt: new Date().toISOString() };
   await transactWrite(userCreateItems(user));
+  const session = await startSession(user, { amr: ["hwk", "mfa"], method: "passkey" });
+  sids.set(user.userId, jwtPayload(session.accessToken).sid as string);
   return user;
 }
 
@@ -76,7 +86,7 @@ async function passwordlessUser(): Promise<UserRecord> {
 async function userWithTotp(start = Date.now()) {
   const email = uniqueEmail("totp");
   const { user } = await signup({ email, password: PASSWORD });
-  const totpCaller: SecondFactorCaller = { userId: user.id, multiFactor: false, client: {} };
+  const totpCaller: SecondFactorCaller = { ...caller(user.id), multiFactor: false };
   const { secret } = await startTotpEnrollment(totpCaller, start);
   const { recoveryCodes } = await confirmTotp(totpCaller, totpCodeAt(secret, start), start);
   return { userId: user.id, email, secret, recoveryCodes, now: start + STEP };
@@ -606,11 +616,42 @@ describe("passkeys go with", () => {
     expect(await getPasskey(second.id)).toBeUndefined();
     expect(await mfaStatus(userId)).toEqual({ totp: { enabled: false }, passkeys: 0, recoveryCodes: { remaining: 0 } });
     expect(await passkeySignin(authenticator)).toMatchObject(invalidPasskey);
-    expect(amrOf(await signin({ email, password: PASSWORD }))).toEqual(["pwd"]);
-    // The credential id is free again: it can be registered anew.
+    const fresh = await signin({ email, password: PASSWORD });
+    expect(amrOf(fresh)).toEqual(["pwd"]);
+    // The reset ended every session: registering takes a live one. The credential id is free again.
+    expect(await outcome(passkeyRegistrationOptions(caller(userId)))).toMatchObject({ statusCode: 401 });
+    sids.set(userId, jwtPayload(fresh.accessToken).sid as string);
     const options = await passkeyRegistrationOptions(caller(userId));
     expect(options.excludeCredentials ?? []).toEqual([]);
     expect(await registerPasskey(caller(userId), { response: device().register(options, { credentialId: passkey.id }) })).toMatchObject({ id: passkey.id });
+  });
+
+  it("an ended session adds no passkey: a password change between the options and the registration refuses it (401)", async () => {
+    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const options = await passkeyRegistrationOptions(caller(user.id));
+    const { changePassword } = await import("../../lib/accounts/password-change.js");
+    await changePassword(user.id, { currentPassword: PASSWORD, newPassword: "a brand new passphrase" });
+    const response = device().register(options);
+    expect(await outcome(registerPasskey(caller(user.id), { response }))).toMatchObject({ statusCode: 401 });
+    expect(await listPasskeys(user.id)).toEqual([]);
+  });
+
+  it("holds a user to 20 passkeys, so that deleting the account stays one transaction", async () => {
+    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    for (let i = 0; i < 20; i++) await registerPasskey(caller(user.id), { response: device().register(await passkeyRegistrationOptions(caller(user.id))) });
+    const options = await passkeyRegistrationOptions(caller(user.id));
+    expect(await outcome(registerPasskey(caller(user.id), { response: device().register(options) }))).toMatchObject({ statusCode: 400 });
+    expect(await listPasskeys(user.id)).toHaveLength(20);
+    await deleteMyAccount({ userId: user.id, sid: "s", client: {} }, PASSWORD);
+    expect(await getUser(user.id)).toBeUndefined();
+  });
+
+  it("refuses a user handle that is not one of ours (too long, not a user id) with 401, never a 500", async () => {
+    const { authenticator } = await userWithPasskey();
+    for (const userHandle of [Buffer.from("A".repeat(3000)).toString("base64url"), Buffer.from("not-a-user-id").toString("base64url")]) {
+      const response = authenticator.authenticate(await passkeySigninOptions({}), { userHandle });
+      expect(await outcome(verifyPasskeySignin({ response }))).toMatchObject(invalidPasskey);
+    }
   });
 
   it("the account: deleting it removes its passkeys", async () => {
