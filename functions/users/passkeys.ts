@@ -1,12 +1,10 @@
 // The caller's passkeys: GET /users/me/passkeys, PATCH and DELETE /users/me/passkeys/{id}; each its own function
 // and role (registration is passkey-registration.ts).
-import { listPasskeys, removePasskey, renameOwnPasskey, type PasskeyCaller } from "../../lib/accounts/passkey-settings.js";
+import { listPasskeys, removePasskey, renameOwnPasskey } from "../../lib/accounts/passkey-settings.js";
 import type { Caller } from "../../lib/http/caller.js";
-import { json, noContent, protectedRoute, type ApiRequest } from "../../lib/http/routes.js";
+import { callerOnDevice, json, noContent, protectedRoute, type ApiRequest } from "../../lib/http/routes.js";
 import { isCredentialId, parsePasskeyRename } from "../../lib/methods/passkeys/input.js";
 import { NotFoundError } from "../../lib/platform/errors.js";
-
-const callerOf = ({ caller, client }: ApiRequest<Caller>): PasskeyCaller => ({ userId: caller.userId, sid: caller.sid, multiFactor: caller.multiFactor, client });
 
 const passkeyIdOf = ({ event }: ApiRequest<Caller>): string => {
   const id = event.pathParameters?.id;
@@ -21,6 +19,6 @@ export const rename = protectedRoute({ body: "json" }, async (request) =>
 );
 
 export const remove = protectedRoute({ body: "none" }, async (request) => {
-  await removePasskey(callerOf(request), passkeyIdOf(request));
+  await removePasskey(callerOnDevice(request), passkeyIdOf(request));
   return noContent();
 });

@@ -20,29 +20,36 @@ import { BadRequestError, ConflictError, UnauthorizedError } from "../platform/e
 import { transactWrite } from "../platform/transactions.js";
 import { requireLiveSession } from "../sessions/sessions.js";
 import { MAX_PASSKEYS, passkeyAddedUpdate } from "../users/credential-store.js";
-import { existingUser, toPasskey, type Passkey, type PasskeyCaller } from "./passkey-settings.js";
+import { USER_PASSKEY_FIELDS, type UserRecord } from "../users/user-store.js";
+import { existingUser } from "../users/users.js";
+import type { CallerOnDevice } from "../http/caller.js";
+import { toPasskey, type Passkey } from "./passkey-settings.js";
 
 const tooMany = () =>
   new BadRequestError(`A user may have at most ${MAX_PASSKEYS} passkeys: remove one first`, [{ field: "response", problem: "is one passkey too many" }]);
 
-/** POST /users/me/passkeys/options: creation options with a fresh challenge, the user's passkeys excluded. */
-export async function passkeyRegistrationOptions(caller: PasskeyCaller, now = Date.now()): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  const user = await existingUser(caller.userId);
+/** The caller, who may register a passkey: multi-factor when it has a second factor, and its session still live. */
+async function registeringUser(caller: CallerOnDevice, now: number): Promise<UserRecord> {
+  const user = await existingUser(caller.userId, USER_PASSKEY_FIELDS);
   requireMultiFactor(user, caller.multiFactor);
   await requireLiveSession(caller.sid, user, now);
+  return user;
+}
+
+/** POST /users/me/passkeys/options: creation options with a fresh challenge, the user's passkeys excluded. */
+export async function passkeyRegistrationOptions(caller: CallerOnDevice, now = Date.now()): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const user = await registeringUser(caller, now);
   const [existing, challenge] = await Promise.all([getPasskeys(user.passkeyIds ?? []), newChallenge({ ceremony: "registration", userId: user.userId }, now)]);
   return creationOptions(user, existing, challenge);
 }
 
 /** POST /users/me/passkeys: the verified credential becomes one of the user's passkeys. */
 export async function registerPasskey(
-  caller: PasskeyCaller,
+  caller: CallerOnDevice,
   input: { response: RegistrationResponseJSON; name?: string },
   now = Date.now(),
 ): Promise<Passkey> {
-  const user = await existingUser(caller.userId);
-  requireMultiFactor(user, caller.multiFactor);
-  await requireLiveSession(caller.sid, user, now);
+  const user = await registeringUser(caller, now);
   if ((user.passkeyIds?.size ?? 0) >= MAX_PASSKEYS) throw tooMany();
   const credential = await verifyRegistration(input.response, (challenge) => spendChallenge(challenge, { ceremony: "registration", userId: user.userId }, now));
   if (!credential) {
@@ -60,7 +67,7 @@ export async function registerPasskey(
     if (isTransactionCanceled(error) && conditionFailedAt(error, 0)) throw new ConflictError("This passkey is already registered", "already_registered");
     if (isTransactionCanceled(error) && conditionFailedAt(error, 1)) {
       // Full, or the user changed since the session was checked: which one, the user as it is now says.
-      const current = await existingUser(user.userId);
+      const current = await existingUser(user.userId, USER_PASSKEY_FIELDS);
       if ((current.sessionVersion ?? 0) === (user.sessionVersion ?? 0) && !current.disabled) throw tooMany();
       throw new UnauthorizedError("The session has ended: sign in again");
     }

@@ -6,22 +6,15 @@
  * last_sign_in_method). Removal records `passkey_removed` in its transaction.
  */
 import { auditEventPut } from "../audit/event-store.js";
-import type { ClientInfo } from "../http/client-info.js";
+import type { CallerOnDevice } from "../http/caller.js";
 import { requireMultiFactor } from "../methods/mfa/step-up.js";
 import { getPasskeys, passkeyDelete, renamePasskey, type PasskeyRecord } from "../methods/passkeys/passkey-store.js";
 import { conditionFailedAt, isTransactionCanceled } from "../platform/dynamodb.js";
 import { ConflictError, NotFoundError } from "../platform/errors.js";
 import { transactWrite } from "../platform/transactions.js";
 import { passkeyRemovedUpdate } from "../users/credential-store.js";
-import { USER_PASSKEY_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
-
-/** Who asks: the caller, and whether their session is multi-factor. */
-export interface PasskeyCaller {
-  userId: string;
-  sid: string;
-  multiFactor: boolean;
-  client: ClientInfo;
-}
+import { USER_PASSKEY_FIELDS } from "../users/user-store.js";
+import { existingUser } from "../users/users.js";
 
 /** The contract's Passkey. */
 export interface Passkey {
@@ -44,15 +37,9 @@ export const toPasskey = (record: PasskeyRecord): Passkey => ({
 
 const notFound = () => new NotFoundError("Passkey not found");
 
-export async function existingUser(userId: string): Promise<UserRecord> {
-  const user = await getUser(userId, USER_PASSKEY_FIELDS);
-  if (!user) throw new NotFoundError("User not found");
-  return user;
-}
-
 /** GET /users/me/passkeys: the user's passkeys, oldest first. */
 export async function listPasskeys(userId: string): Promise<Passkey[]> {
-  const user = await existingUser(userId);
+  const user = await existingUser(userId, USER_PASSKEY_FIELDS);
   return (await getPasskeys(user.passkeyIds ?? [])).map(toPasskey);
 }
 
@@ -65,8 +52,8 @@ export async function renameOwnPasskey(userId: string, credentialId: string, nam
 }
 
 /** DELETE /users/me/passkeys/{id}: 404 when not the caller's; 409 last_sign_in_method when it is the only way in. */
-export async function removePasskey(caller: PasskeyCaller, credentialId: string, now = Date.now()): Promise<void> {
-  const user = await existingUser(caller.userId);
+export async function removePasskey(caller: CallerOnDevice, credentialId: string, now = Date.now()): Promise<void> {
+  const user = await existingUser(caller.userId, USER_PASSKEY_FIELDS);
   if (!user.passkeyIds?.has(credentialId)) throw notFound();
   requireMultiFactor(user, caller.multiFactor);
   const lastWayIn = () => new ConflictError("This passkey is your only way to sign in: set a password or add another passkey first", "last_sign_in_method");

@@ -7,42 +7,29 @@
  * multi-factor session (methods/mfa/step-up.ts).
  */
 import { auditEventPut } from "../audit/event-store.js";
-import type { ClientInfo } from "../http/client-info.js";
+import type { CallerOnDevice } from "../http/caller.js";
 import { enqueueMailAfterChange } from "../mail/queue.js";
 import { recordFailure, releaseAttempt, reserveAttemptOrRefuse } from "../methods/lockout/attempts.js";
 import { accountLockoutKey } from "../methods/lockout/lockout.js";
-import { spendSecondFactor, wrongCode, type SecondFactor } from "../methods/mfa/second-factor.js";
+import { spendSecondFactor, totpStepOfCode, wrongCode, type SecondFactor } from "../methods/mfa/second-factor.js";
 import { hashRecoveryCodes, newRecoveryCodes } from "../methods/recovery-codes/recovery-codes.js";
 import { recoveryCodesDelete, recoveryCodesPut, remainingRecoveryCodes } from "../methods/recovery-codes/recovery-code-store.js";
-import { decryptTotpSecret, encryptTotpSecret } from "../methods/totp/totp-secret.js";
+import { encryptTotpSecret } from "../methods/totp/totp-secret.js";
 import { getTotp, putPendingTotp, totpConfirmedAt, totpConfirmUpdate, totpDelete } from "../methods/totp/totp-store.js";
-import { isTotpCodeShaped, newTotpSecret, otpauthUri, totpStepOf } from "../methods/totp/totp.js";
+import { isTotpCodeShaped, newTotpSecret, otpauthUri } from "../methods/totp/totp.js";
 import { requireMultiFactor } from "../methods/mfa/step-up.js";
 import { ConflictError, NotFoundError, UnauthorizedError } from "../platform/errors.js";
 import { anyConditionFailed, transactWrite } from "../platform/transactions.js";
 import { mfaDisabledUpdate, mfaEnabledUpdate } from "../users/credential-store.js";
 import { USER_PASSKEY_FIELDS, USER_SESSION_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
+import { existingUser } from "../users/users.js";
 import { requireLiveSession } from "../sessions/sessions.js";
 import { conditionFailedAt } from "../platform/dynamodb.js";
-
-/** Who asks: the caller, and whether their session is multi-factor (its `amr` has `mfa`). */
-export interface SecondFactorCaller {
-  userId: string;
-  sid: string;
-  multiFactor: boolean;
-  client: ClientInfo;
-}
 
 export interface MfaStatus {
   totp: { enabled: boolean; createdAt?: string };
   passkeys: number;
   recoveryCodes: { remaining: number };
-}
-
-async function existingUser(userId: string): Promise<UserRecord> {
-  const user = await getUser(userId, USER_SESSION_FIELDS);
-  if (!user) throw new NotFoundError("User not found");
-  return user;
 }
 
 const noSecondFactor = () => new NotFoundError("You have no second factor");
@@ -60,8 +47,8 @@ export async function mfaStatus(userId: string): Promise<MfaStatus> {
 }
 
 /** POST /users/me/mfa/totp: a new secret, shown once; active only once confirmed. A pending one is replaced. */
-export async function startTotpEnrollment(caller: SecondFactorCaller, now = Date.now()): Promise<{ secret: string; otpauthUri: string }> {
-  const user = await existingUser(caller.userId);
+export async function startTotpEnrollment(caller: CallerOnDevice, now = Date.now()): Promise<{ secret: string; otpauthUri: string }> {
+  const user = await existingUser(caller.userId, USER_SESSION_FIELDS);
   requireMultiFactor(user, caller.multiFactor);
   const alreadyEnabled = () => new ConflictError("An authenticator app is already set up: remove it first to set up another", "mfa_already_enabled");
   if (user.mfaEnabled) throw alreadyEnabled();
@@ -75,14 +62,14 @@ export async function startTotpEnrollment(caller: SecondFactorCaller, now = Date
  * it the user's second factor (that code's step is spent) and answers the
  * first 10 recovery codes. Wrong codes count in the lockout.
  */
-export async function confirmTotp(caller: SecondFactorCaller, code: string, now = Date.now()): Promise<{ recoveryCodes: string[] }> {
-  const [user, totp] = await Promise.all([existingUser(caller.userId), getTotp(caller.userId)]);
+export async function confirmTotp(caller: CallerOnDevice, code: string, now = Date.now()): Promise<{ recoveryCodes: string[] }> {
+  const [user, totp] = await Promise.all([existingUser(caller.userId, USER_SESSION_FIELDS), getTotp(caller.userId)]);
   if (user.mfaEnabled || totp?.confirmedAt !== undefined) throw new ConflictError("An authenticator app is already set up", "mfa_already_enabled");
   if (!totp) throw new ConflictError("There is no authenticator app setup to confirm: start one first", "no_pending_enrollment");
   // The authorizer's answer may be cached: an ended session must not add a factor (sessions.ts `requireLiveSession`).
   await requireLiveSession(caller.sid, user, now);
   const attempt = await reserveAttemptOrRefuse(accountLockoutKey(user.userId), now);
-  const step = totpStepOf(await decryptTotpSecret(user.userId, totp.secret), code, now);
+  const step = await totpStepOfCode(user.userId, totp, code, now);
   if (step === undefined) {
     await recordFailure(attempt, now, user, caller.client, "mfa_failed");
     throw wrongCode();
@@ -110,8 +97,8 @@ export async function confirmTotp(caller: SecondFactorCaller, code: string, now 
 }
 
 /** A user who has a second factor, and a current code of it spent (TOTP or recovery code). */
-async function withCurrentCode(caller: SecondFactorCaller, code: string, now: number): Promise<UserRecord> {
-  const user = await existingUser(caller.userId);
+async function withCurrentCode(caller: CallerOnDevice, code: string, now: number): Promise<UserRecord> {
+  const user = await existingUser(caller.userId, USER_SESSION_FIELDS);
   if (!user.mfaEnabled) throw noSecondFactor();
   const attempt = await spendSecondFactor(user, factorOf(code), code, now, caller.client);
   // Not a signin: earlier failures stay counted, or a session could clear the count between password guesses.
@@ -120,7 +107,7 @@ async function withCurrentCode(caller: SecondFactorCaller, code: string, now: nu
 }
 
 /** DELETE /users/me/mfa/totp with a current code: the second factor and its recovery codes are gone. */
-export async function removeTotp(caller: SecondFactorCaller, code: string, now = Date.now()): Promise<void> {
+export async function removeTotp(caller: CallerOnDevice, code: string, now = Date.now()): Promise<void> {
   const user = await withCurrentCode(caller, code, now);
   await transactWrite([
     mfaDisabledUpdate(user.userId, now, { endSessions: false }),
@@ -132,7 +119,7 @@ export async function removeTotp(caller: SecondFactorCaller, code: string, now =
 }
 
 /** POST /users/me/mfa/recovery-codes with a current code: 10 new codes; the old ones stop working. */
-export async function regenerateRecoveryCodes(caller: SecondFactorCaller, code: string, now = Date.now()): Promise<{ recoveryCodes: string[] }> {
+export async function regenerateRecoveryCodes(caller: CallerOnDevice, code: string, now = Date.now()): Promise<{ recoveryCodes: string[] }> {
   const user = await withCurrentCode(caller, code, now);
   const recoveryCodes = newRecoveryCodes();
   await transactWrite([

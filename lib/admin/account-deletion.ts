@@ -7,7 +7,6 @@
  * sessions. Its audit events stay until they expire.
  */
 import { auditEventPut, type AuditEvent } from "../audit/event-store.js";
-import { NotFoundError } from "../platform/errors.js";
 import { accountLockoutKey } from "../methods/lockout/lockout.js";
 import { signinFailuresDelete } from "../methods/lockout/lockout-store.js";
 import { recoveryCodesDelete } from "../methods/recovery-codes/recovery-code-store.js";
@@ -15,7 +14,8 @@ import { passkeyDeleteAny } from "../methods/passkeys/passkey-store.js";
 import { totpDelete } from "../methods/totp/totp-store.js";
 import { oneTimeTokenDelete } from "../one-time-tokens/one-time-token-store.js";
 import { deleteSessionsOf } from "../sessions/session-store.js";
-import { USER_ACCOUNT_FIELDS, enabledAdminCheck, getUser, userDeleteItems, type UserRecord } from "../users/user-store.js";
+import { USER_ACCOUNT_FIELDS, enabledAdminCheck, userDeleteItems, type UserRecord } from "../users/user-store.js";
+import { existingUser } from "../users/users.js";
 import { commit } from "./account-writes.js";
 import { actorEvent, failed, selfProtection, type Actor, type WriteOutcome } from "./actor.js";
 
@@ -45,8 +45,7 @@ export async function deleteUserItems(user: UserRecord, event: AuditEvent, optio
 export async function deleteAccount(userId: string, actor: Actor, options: { byAdmin: boolean }, now: number, read?: UserRecord): Promise<void> {
   let user = read;
   for (let attempt = 1; ; attempt++) {
-    user ??= await getUser(userId, USER_ACCOUNT_FIELDS);
-    if (!user) throw new NotFoundError("User not found");
+    user ??= await existingUser(userId, USER_ACCOUNT_FIELDS);
     if (!options.byAdmin && user.roles.includes("admin")) throw selfProtection();
     const outcome = await deleteUserItems(user, actorEvent(userId, "account_deleted", actor, now), {
       ...(options.byAdmin ? { actorId: actor.userId } : { refuseAdmin: true }),

@@ -7,9 +7,8 @@ import { cursorKey, nextCursor } from "../http/list-paging.js";
 import type { UserListParams } from "../http/list-params.js";
 import type { Role } from "../users/roles.js";
 import { queryUsers } from "../users/user-list.js";
-import { USER_ACCOUNT_FIELDS, findUserIdByEmail, getUser, getUsers } from "../users/user-store.js";
-import { NotFoundError } from "../platform/errors.js";
-import { toUser, userById, type User } from "../users/users.js";
+import { USER_ACCOUNT_FIELDS, findUserIdByEmail, getUsers } from "../users/user-store.js";
+import { existingUser, toUser, userById, type User } from "../users/users.js";
 import { deleteAccount } from "./account-deletion.js";
 import { enqueueMailAfterChange } from "../mail/queue.js";
 import { writeDisabled, writeMfaReset, writeRoles } from "./account-writes.js";
@@ -55,8 +54,7 @@ export async function setDisabled(actor: Actor, userId: string, disabled: boolea
 /** DELETE /users/{id}/mfa: every second factor of another user removed, its sessions ended, the owner told. */
 export async function resetMfa(actor: Actor, userId: string, now = Date.now()): Promise<void> {
   if (actor.userId === userId) throw selfProtection();
-  const user = await getUser(userId, USER_ACCOUNT_FIELDS);
-  if (!user) throw new NotFoundError("User not found");
+  const user = await existingUser(userId, USER_ACCOUNT_FIELDS);
   const outcome = await writeMfaReset(actor.userId, userId, user.passkeyIds ?? [], now, actorEvent(userId, "mfa_reset", actor, now));
   if (outcome !== "done") failed(outcome);
   await enqueueMailAfterChange({ type: "mfa-reset", userId }, now);

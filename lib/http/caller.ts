@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { ServiceUnavailableError, UnauthorizedError } from "../platform/errors.js";
+import type { ClientInfo } from "./client-info.js";
 
 export interface Caller {
   userId: string;
@@ -14,6 +15,11 @@ export interface Caller {
   amr: string[];
   /** Two factors established the session (`amr` has `mfa`). */
   multiFactor: boolean;
+}
+
+/** The caller and the device it calls from: what flows take that check the session again or record an event. */
+export interface CallerOnDevice extends Pick<Caller, "userId" | "sid" | "multiFactor"> {
+  client: ClientInfo;
 }
 
 /** What the authorizer puts in `requestContext.authorizer` (values must be strings there). */

@@ -11,7 +11,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { clientInfo, type ClientInfo } from "./client-info.js";
 import { config } from "../platform/config.js";
 import { parseBody, type BodyMode } from "./body.js";
-import { callerFrom, type AuthorizerContext, type Caller } from "./caller.js";
+import { callerFrom, type AuthorizerContext, type Caller, type CallerOnDevice } from "./caller.js";
 import { ForbiddenError, HttpError } from "../platform/errors.js";
 import { logger } from "../platform/logger.js";
 import { hasAnyRole, type Role } from "../users/roles.js";
@@ -139,6 +139,14 @@ export function publicRoute(
 ) {
   return stack(options, () => undefined, handler);
 }
+
+/** The caller of a protected route with its device (`CallerOnDevice`). */
+export const callerOnDevice = ({ caller, client }: ApiRequest<Caller>): CallerOnDevice => ({
+  userId: caller.userId,
+  sid: caller.sid,
+  multiFactor: caller.multiFactor,
+  client,
+});
 
 /**
  * A route behind the authorizer; with `roles`, the caller needs one of them

@@ -53,13 +53,16 @@ export async function writeItem(write: Put | Update | Delete, ...together: Trans
   else await guarded(() => documentClient.send(new DeleteCommand(write.Delete)));
 }
 
-/** One conditional put, update or delete: false, with nothing written, when its condition failed. */
-export async function writeIfCondition(write: Put | Update | Delete): Promise<boolean> {
+/**
+ * One conditional put, update or delete (with `together`, in one transaction
+ * with them): false, with nothing written, when a condition failed.
+ */
+export async function writeIfCondition(write: Put | Update | Delete, ...together: TransactItem[]): Promise<boolean> {
   try {
-    await writeItem(write);
+    await writeItem(write, ...together);
     return true;
   } catch (error) {
-    if (isConditionFailed(error)) return false;
+    if (isConditionFailed(error) || anyConditionFailed(error)) return false;
     throw error;
   }
 }

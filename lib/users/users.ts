@@ -35,9 +35,14 @@ export function toUser(record: UserRecord): User {
   };
 }
 
+/** The stored user with this id, `fields` only, or 404. */
+export async function existingUser(userId: string, fields: Parameters<typeof getUser>[1]): Promise<UserRecord> {
+  const user = await getUser(userId, fields);
+  if (!user) throw new NotFoundError("User not found");
+  return user;
+}
+
 /** The user with this id, or 404. */
 export async function userById(userId: string): Promise<User> {
-  const user = await getUser(userId, USER_FIELDS);
-  if (!user) throw new NotFoundError("User not found");
-  return toUser(user);
+  return toUser(await existingUser(userId, USER_FIELDS));
 }

@@ -14,10 +14,10 @@ import {
   regenerateRecoveryCodes,
   removeTotp,
   startTotpEnrollment,
-  type SecondFactorCaller,
 } from "../../lib/accounts/second-factor-settings.js";
 import { verifySecondStep } from "../../lib/accounts/second-step.js";
 import { signin } from "../../lib/accounts/signin.js";
+import type { CallerOnDevice } from "../../lib/http/caller.js";
 import { signup } from "../../lib/accounts/signup.js";
 import { getTotp } from "../../lib/methods/totp/totp-store.js";
 import { totpCodeAt } from "../../lib/methods/totp/totp.js";
@@ -38,7 +38,7 @@ const eventTypesOf = async (userId: string) => (await queryEvents(userId, 50, Da
 /** A user with a confirmed TOTP: its secret, its recovery codes, and a clock at the step after the confirmation. */
 async function userWithTotp(start = Date.now()) {
   const { user, accessToken } = await signup({ email: uniqueEmail(), password: PASSWORD });
-  const caller: SecondFactorCaller = { userId: user.id, sid: jwtPayload(accessToken).sid as string, multiFactor: false, client: {} };
+  const caller: CallerOnDevice = { userId: user.id, sid: jwtPayload(accessToken).sid as string, multiFactor: false, client: {} };
   const { secret, otpauthUri } = await startTotpEnrollment(caller, start);
   const { recoveryCodes } = await confirmTotp(caller, totpCodeAt(secret, start), start);
   return { user, caller, secret, otpauthUri, recoveryCodes, now: start + STEP };
@@ -67,7 +67,7 @@ describe("enrolling TOTP", () => {
 
   it("refuses a wrong code (counted in the lockout), a second enrollment, and confirming nothing", async () => {
     const { user, accessToken } = await signup({ email: uniqueEmail(), password: PASSWORD });
-    const caller: SecondFactorCaller = { userId: user.id, sid: jwtPayload(accessToken).sid as string, multiFactor: false, client: {} };
+    const caller: CallerOnDevice = { userId: user.id, sid: jwtPayload(accessToken).sid as string, multiFactor: false, client: {} };
     expect(await outcome(confirmTotp(caller, "123456"))).toMatchObject({ statusCode: 409, code: "no_pending_enrollment" });
     const now = Date.now();
     const { secret } = await startTotpEnrollment(caller, now);

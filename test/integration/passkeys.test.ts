@@ -9,11 +9,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { deleteMyAccount } from "../../lib/accounts/deletion.js";
 import { passkeyRegistrationOptions, registerPasskey } from "../../lib/accounts/passkey-registration.js";
-import { listPasskeys, removePasskey, renameOwnPasskey, type PasskeyCaller } from "../../lib/accounts/passkey-settings.js";
+import { listPasskeys, removePasskey, renameOwnPasskey } from "../../lib/accounts/passkey-settings.js";
 import { passkeySigninOptions, verifyPasskeySignin } from "../../lib/accounts/passkey-signin.js";
-import { confirmTotp, mfaStatus, startTotpEnrollment, type SecondFactorCaller } from "../../lib/accounts/second-factor-settings.js";
+import { confirmTotp, mfaStatus, startTotpEnrollment } from "../../lib/accounts/second-factor-settings.js";
 import { verifySecondStep } from "../../lib/accounts/second-step.js";
 import { signin } from "../../lib/accounts/signin.js";
+import type { CallerOnDevice } from "../../lib/http/caller.js";
 import { signup as signupAccount } from "../../lib/accounts/signup.js";
 import { startSession } from "../../lib/sessions/sessions.js";
 import type { Actor } from "../../lib/admin/actor.js";
@@ -42,7 +43,7 @@ const device = (options: SoftAuthenticatorOptions = {}) => new SoftAuthenticator
 const handleOf = (userId: string) => Buffer.from(userId, "utf8").toString("base64url");
 /** Each user's live session (signup's, or one opened for a passwordless user): the routes check the caller's is still live. */
 const sids = new Map<string, string>();
-const caller = (userId: string, multiFactor = false): PasskeyCaller => ({ userId, sid: sids.get(userId) ?? "no-session", multiFactor, client: {} });
+const caller = (userId: string, multiFactor = false): CallerOnDevice => ({ userId, sid: sids.get(userId) ?? "no-session", multiFactor, client: {} });
 async function signup(input: { email: string; password: string }) {
   const session = await signupAccount(input);
   sids.set(session.user.id, jwtPayload(session.accessToken).sid as string);
@@ -86,7 +87,7 @@ async function passwordlessUser(): Promise<UserRecord> {
 async function userWithTotp(start = Date.now()) {
   const email = uniqueEmail("totp");
   const { user } = await signup({ email, password: PASSWORD });
-  const totpCaller: SecondFactorCaller = { ...caller(user.id), multiFactor: false };
+  const totpCaller: CallerOnDevice = { ...caller(user.id), multiFactor: false };
   const { secret } = await startTotpEnrollment(totpCaller, start);
   const { recoveryCodes } = await confirmTotp(totpCaller, totpCodeAt(secret, start), start);
   return { userId: user.id, email, secret, recoveryCodes, now: start + STEP };

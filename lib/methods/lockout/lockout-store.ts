@@ -10,13 +10,15 @@
  * An item whose `expiresAt` has passed counts as absent, whatever TTL has
  * done with it.
  */
-import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { config } from "../../platform/config.js";
 import { documentClient, getItem, guarded, isConditionFailed } from "../../platform/dynamodb.js";
-import { anyConditionFailed, writeIfCondition, writeItem, type Delete, type TransactItem, type Update } from "../../platform/transactions.js";
+import { writeIfCondition, type Delete, type TransactItem, type Update } from "../../platform/transactions.js";
 
 export interface SigninFailures {
   failures: number;
+  /** The count at which the next attempt is refused (absent on counters written before it existed). */
+  allowed?: number;
   lockedUntil?: number;
 }
 
@@ -30,7 +32,11 @@ const nowSeconds = (now: number) => Math.floor(now / 1000);
 export async function getSigninFailures(key: string, now: number): Promise<SigninFailures | undefined> {
   const item = await getItem(users, signinKey(key));
   if (!item || Number(item.expiresAt) <= nowSeconds(now)) return undefined;
-  return { failures: Number(item.failures), lockedUntil: item.lockedUntil as number | undefined };
+  return {
+    failures: Number(item.failures),
+    ...(item.allowed !== undefined && { allowed: Number(item.allowed) }),
+    ...(item.lockedUntil !== undefined && { lockedUntil: Number(item.lockedUntil) }),
+  };
 }
 
 /**
@@ -73,29 +79,22 @@ export async function reserveAttempt(key: string, now: number, windowSeconds: nu
       if (!isConditionFailed(error)) throw error;
     }
     // Refused, or a counter whose window has passed: a consistent read tells which (a refusal's only extra cost).
-    const Item = await getItem(users, signinKey(key));
-    if (Item && Number(Item.expiresAt) > nowSeconds(now)) {
-      const lockedUntil = Item.lockedUntil as number | undefined;
-      const full = Number(Item.failures) >= Number(Item.allowed ?? firstAllowed);
-      if (full || (lockedUntil !== undefined && lockedUntil > now)) return { reserved: false, lockedUntil };
+    const live = await getSigninFailures(key, now);
+    if (live) {
+      const locked = live.lockedUntil !== undefined && live.lockedUntil > now;
+      if (locked || live.failures >= (live.allowed ?? firstAllowed)) return { reserved: false, lockedUntil: live.lockedUntil };
       continue; // a success deleted the counter, or a window restarted, since our update looked: again
     }
     // The window has passed: start a new one, unless another request just did.
-    try {
-      await guarded(() =>
-        documentClient.send(
-          new PutCommand({
-            TableName: users,
-            Item: { ...signinKey(key), failures: 1, allowed: firstAllowed, expiresAt },
-            ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :nowSeconds",
-            ExpressionAttributeValues: { ":nowSeconds": nowSeconds(now) },
-          }),
-        ),
-      );
-      return { reserved: true, attempt: 1 };
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+    const started = await writeIfCondition({
+      Put: {
+        TableName: users,
+        Item: { ...signinKey(key), failures: 1, allowed: firstAllowed, expiresAt },
+        ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :nowSeconds",
+        ExpressionAttributeValues: { ":nowSeconds": nowSeconds(now) },
+      },
+    });
+    if (started) return { reserved: true, attempt: 1 };
   }
   return { reserved: false };
 }
@@ -116,11 +115,7 @@ export async function lockSignin(key: string, attempt: number, lockedUntil: numb
       ExpressionAttributeValues: { ":lockedUntil": lockedUntil, ":allowed": attempt + 1, ":expiresAt": nowSeconds(lockedUntil) + windowSeconds },
     },
   };
-  try {
-    await writeItem(update, ...together);
-  } catch (error) {
-    if (!isConditionFailed(error) && !anyConditionFailed(error)) throw error;
-  }
+  await writeIfCondition(update, ...together);
 }
 
 /** Takes back one reserved attempt that did not fail (its counter may be gone meanwhile: then nothing). */

@@ -30,16 +30,24 @@ async function spendCode(userId: string, factor: SecondFactor, code: string, tot
     return hash !== undefined && spendRecoveryCode(userId, hash);
   }
   if (totp?.confirmedAt === undefined) return false;
+  const step = await totpStepOfCode(userId, totp, code, now);
+  return step !== undefined && spendTotpStep(userId, step);
+}
+
+/**
+ * The time step `code` is of, for the user's TOTP item (confirmed or
+ * pending); undefined when it is none. A secret that does not decrypt
+ * (another stage's server secret, a tampered item) verifies nothing.
+ */
+export async function totpStepOfCode(userId: string, totp: TotpRecord, code: string, now: number): Promise<number | undefined> {
   let secret: string;
   try {
     secret = await decryptTotpSecret(userId, totp.secret);
   } catch (error) {
-    // A secret that does not decrypt (another stage's server secret, a tampered item) verifies nothing.
     logger.error({ userId, err: (error as Error).message }, "TOTP secret does not decrypt");
-    return false;
+    return undefined;
   }
-  const step = totpStepOf(secret, code, now);
-  return step !== undefined && spendTotpStep(userId, step);
+  return totpStepOf(secret, code, now);
 }
 
 /**
