@@ -7,7 +7,7 @@
 // every DynamoDB call of lib/ goes through the meter.
 import fs, { readFileSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
@@ -149,6 +149,12 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const passkeyRegistrationFns = await import("../functions/users/passkey-registration.js");
   const { config } = await import("../lib/platform/config.js");
   const { SoftAuthenticator } = await import("../test/helpers/soft-authenticator.js");
+  const authorizeFn = (await import("../functions/oauth2/authorize.js")).handler as Handler;
+  const oauthRequestFns = await import("../functions/oauth2/requests.js");
+  const tokenFn = (await import("../functions/oauth2/token.js")).handler as Handler;
+  const userinfoFn = (await import("../functions/oauth2/userinfo.js")).handler as Handler;
+  const { registerClient } = await import("../lib/clients/clients.js");
+  const { s256 } = await import("../lib/oauth/authorization.js");
   const memory = memorySizes();
 
   // Mail: request handlers queue jobs at a stand-in for Lambda's invoke API (bench/run.ts);
@@ -220,6 +226,36 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
     if (answer.statusCode !== 403) throw new Error(`signin of an MFA user answered ${answer.statusCode}`);
     return (JSON.parse(answer.body) as { mfaToken: string }).mfaToken;
   };
+
+  // The OpenID provider's clients, registered once, outside every measured operation: a relying party (a server-side
+  // web app: confidential, code + refresh) and a machine client (client credentials). Both authenticate by client_secret_basic.
+  const REDIRECT_URI = "http://localhost:5173/callback";
+  const basic = (clientId: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+  const rp = await registerClient({
+    name: "Cost relying party",
+    type: "confidential",
+    redirectUris: [REDIRECT_URI],
+    postLogoutRedirectUris: [],
+    grantTypes: ["authorization_code", "refresh_token"],
+  });
+  const machine = await registerClient({ name: "Cost machine", type: "confidential", redirectUris: [], postLogoutRedirectUris: [], grantTypes: ["client_credentials"] });
+  // The OIDC rows' user, signed up once under an address of its own: the other rows' users (and so what the users
+  // list reads) stay as they were without these rows.
+  const oidcEmail = `cost-oidc-${process.pid}@example.com`;
+  const oidcSignup = await signupFn(jsonEvent("POST", "/auth/signup", { email: oidcEmail, password: PASSWORD }), lambdaContext);
+  if (oidcSignup.statusCode !== 201) throw new Error(`signup answered ${oidcSignup.statusCode}`);
+  await runMailer([]);
+  const tokenEvent = (authorization: string, body: Record<string, string>) =>
+    jsonEvent("POST", "/oauth2/token", undefined, {
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: authorization, "User-Agent": "bench-rp/1.0" },
+      body: new URLSearchParams(body).toString(),
+    });
+  const authorizeEvent = (query: Record<string, string>) =>
+    jsonEvent("GET", "/oauth2/authorize", undefined, {
+      headers: { "User-Agent": "Mozilla/5.0 (bench)" },
+      queryStringParameters: query,
+      multiValueQueryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),
+    });
 
   /** An operation: `prepare` (not measured) sets up state, `act` is what a client's one request costs. */
   interface Operation {
@@ -455,6 +491,66 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
       expect: 200,
       apiRequests: 2,
     },
+    // The OpenID provider: per operation only (the monthly profile below signs its users in through the JSON routes).
+    {
+      // The hosted page holds a first-party session: the user signed in there (not measured: that is the signin row).
+      name: "OIDC sign-in (authorize, request, complete, code exchange, userinfo)",
+      prepare: async () => {
+        const signedIn = await signinFn(jsonEvent("POST", "/auth/signin", { email: oidcEmail, password: PASSWORD }), lambdaContext);
+        if (signedIn.statusCode !== 200) throw new Error(`signin answered ${signedIn.statusCode}`);
+        return { accessToken: (JSON.parse(signedIn.body) as { accessToken: string }).accessToken, verifier: randomBytes(32).toString("base64url") };
+      },
+      act: async (s, inv) => {
+        // The browser at GET /oauth2/authorize: 302 to the hosted page.
+        const query = {
+          response_type: "code",
+          client_id: rp.client.clientId,
+          redirect_uri: REDIRECT_URI,
+          scope: "openid email profile",
+          state: randomBytes(16).toString("base64url"),
+          nonce: randomBytes(16).toString("base64url"),
+          code_challenge: s256(s.verifier!),
+          code_challenge_method: "S256",
+        };
+        const authorize = await invoke(authorizeFn, "oauthAuthorize", authorizeEvent(query), inv);
+        const requestId = authorize.statusCode === 302 ? new URL(String(authorize.headers?.Location)).searchParams.get("request") : null;
+        if (!requestId) return authorize;
+        // The hosted page: what the request is (public), then its completion with the page's session (behind the authorizer).
+        const pathParameters = { requestId };
+        const described = await invoke(oauthRequestFns.describeHandler as Handler, "oauthRequest", jsonEvent("GET", "/oauth2/requests/{requestId}", undefined, { pathParameters }), inv);
+        if (described.statusCode !== 200) return described;
+        const completeEvent = await authorized(s.accessToken!, inv, "POST", "/oauth2/requests/{requestId}/complete");
+        const completed = await invoke(oauthRequestFns.completeHandler as Handler, "oauthComplete", { ...completeEvent, pathParameters }, inv);
+        if (completed.statusCode !== 200) return completed;
+        // The relying party: the code for tokens (client_secret_basic, PKCE), then the user's claims.
+        const code = new URL((JSON.parse(completed.body) as { redirectTo: string }).redirectTo).searchParams.get("code")!;
+        const tokens = await invoke(
+          tokenFn,
+          "oauthToken",
+          tokenEvent(basic(rp.client.clientId, rp.clientSecret!), { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: s.verifier! }),
+          inv,
+        );
+        if (tokens.statusCode !== 200) return tokens;
+        const { access_token: accessToken } = JSON.parse(tokens.body) as { access_token: string };
+        return invoke(userinfoFn, "oauthUserinfo", await authorized(accessToken, inv, "GET", "/oauth2/userinfo"), inv);
+      },
+      expect: 200,
+      apiRequests: 5,
+    },
+    {
+      name: "machine token (client credentials + one authorizer check)",
+      prepare: async () => ({}),
+      act: async (_s, inv) => {
+        const answer = await invoke(tokenFn, "oauthToken", tokenEvent(basic(machine.client.clientId, machine.clientSecret!), { grant_type: "client_credentials" }), inv);
+        if (answer.statusCode !== 200) return answer;
+        // The token at the team's API: the authorizer alone (its one read of the client), no handler of ours.
+        const event = await authorized((JSON.parse(answer.body) as { access_token: string }).access_token, inv, "GET", "/messages/protected");
+        const context = event.requestContext.authorizer as { kind?: string; session?: string } | undefined;
+        return { statusCode: context?.kind === "client" && context.session === "active" ? 200 : 401, body: "" };
+      },
+      expect: 200,
+      apiRequests: 1,
+    },
   ];
 
   async function sample(op: Operation): Promise<Sample> {
@@ -498,6 +594,11 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
     `and the second with a TOTP code) costs ${usd(twoSteps)} per 1M against ${usd(perMillion.signin ?? 0)} for a signin without.`,
     "Nor passkeys: a passkey signin (options and verify, two requests, no bcrypt) costs",
     `${usd(perMillion["passkey signin (options + POST /auth/passkeys/verify)"] ?? 0)} per 1M.`,
+    "Nor the OpenID provider: an OIDC sign-in by a relying party (authorize, the hosted page's request and completion, the",
+    `code exchange and one userinfo, five requests) costs ${usd(perMillion["OIDC sign-in (authorize, request, complete, code exchange, userinfo)"] ?? 0)} per 1M with the`,
+    "hosted page's session at hand (a sign-in there first adds a signin; single sign-on adds the page's GET /users/me check",
+    "instead, whose authorizer answer the completion then finds cached), and a machine token (client credentials, then the",
+    `authorizer's check of it at an API) ${usd(perMillion["machine token (client credentials + one authorizer check)"] ?? 0)} per 1M.`,
   ];
   const model =
     missing.length > 0

@@ -27,6 +27,8 @@ async function main(name: string): Promise<Section> {
       return (await import("./passkeys.js")).run(email, PASSWORD);
     case "forgot-password":
       return (await import("./forgot-password.js")).run(email);
+    case "oidc":
+      return (await import("./oidc.js")).run(session);
     case "bundle-sizes":
       return (await import("./bundle-sizes.js")).run();
     default:

@@ -6,13 +6,17 @@
  * Its answer depends only on the token, never on the route, because API
  * Gateway caches it per token for every route: the policy allows the whole
  * stage and role checks happen in the handlers (lib/http/routes.ts, 403 JSON).
+ * A user's token is checked against its session and user; a machine token
+ * (client credentials: no session) against its client, which must still be
+ * registered. Handlers refuse machine tokens except on the routes that need
+ * no user and no role (routes.ts `clientOrUserRoute`).
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from "aws-lambda";
 import { ServiceUnavailableError } from "../lib/platform/errors.js";
 import type { AuthorizerContext } from "../lib/http/caller.js";
 import { logLine } from "../lib/platform/log-line.js";
-import { checkSession } from "../lib/sessions/session-check.js";
-import { bearerToken, InvalidAccessTokenError, verifyAccessToken, type AccessTokenClaims } from "../lib/keys/access-tokens.js";
+import { checkClient, checkSession } from "../lib/sessions/session-check.js";
+import { bearerToken, InvalidAccessTokenError, verifyAccessToken, type AccessTokenClaims, type VerifiedAccessToken } from "../lib/keys/access-tokens.js";
 import { verificationKeys } from "../lib/keys/verification-keys.js";
 
 // Start loading the public keys during init, where Lambda gives the extra CPU.
@@ -47,14 +51,37 @@ async function sessionState(
   }
 }
 
+/**
+ * A machine token (client credentials) lives while its client is registered:
+ * one read, as a user's token costs one. "unverified" when the store cannot be read.
+ */
+async function clientState(clientId: string, requestId: string | undefined): Promise<AuthorizerContext["session"]> {
+  try {
+    if (!(await checkClient(clientId))) throw new Rejected("client deleted");
+    return "active";
+  } catch (error) {
+    if (!(error instanceof ServiceUnavailableError)) throw error;
+    logLine("warn", { requestId, clientId }, "authorizer could not read the client");
+    return "unverified";
+  }
+}
+
+async function contextFor(token: VerifiedAccessToken, requestId: string | undefined): Promise<AuthorizerContext> {
+  const scope = token.scope ?? "";
+  if (token.kind === "client") {
+    const session = await clientState(token.clientId, requestId);
+    return { kind: "client", userId: "", clientId: token.clientId, scope, roles: "", sid: "", amr: "", session };
+  }
+  const { session, roles, amr } = await sessionState(token, requestId);
+  return { kind: "user", userId: token.userId, clientId: token.clientId, scope, roles: roles.join(","), sid: token.sid, amr: amr.join(","), session };
+}
+
 async function authorize(event: APIGatewayTokenAuthorizerEvent, requestId: string | undefined): Promise<APIGatewayAuthorizerResult> {
   const token = bearerToken(event.authorizationToken);
   if (!token) throw new Rejected("missing or malformed Authorization header");
-  const claims = verifyAccessToken((await verificationKeys()).byKid, token);
-  const { session, roles, amr } = await sessionState(claims, requestId);
-  const context: AuthorizerContext = { userId: claims.userId, roles: roles.join(","), sid: claims.sid, amr: amr.join(","), session };
+  const context = await contextFor(verifyAccessToken((await verificationKeys()).byKid, token), requestId);
   return {
-    principalId: claims.userId,
+    principalId: context.userId || `client:${context.clientId}`,
     policyDocument: {
       Version: "2012-10-17",
       Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: wholeStage(event.methodArn) }],

@@ -5,7 +5,7 @@
 // so that GET /users lists it. Idempotent; safe while the API runs. Run it once
 // after deploying the version that adds the index (the index must be ACTIVE).
 import { parseArgs } from "node:util";
-import { openStageDatabase } from "./stage-database.js";
+import { openStageDatabase, runScript } from "./stage-database.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { stage: { type: "string", default: "local" }, region: { type: "string" } } });
@@ -20,10 +20,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -5,7 +5,7 @@
 // it starts DynamoDB Local on the same data folder. With another stage it uses
 // your AWS credentials and region (AWS_REGION or --region) on that stage's table.
 import { parseArgs } from "node:util";
-import { openStageDatabase } from "./stage-database.js";
+import { openStageDatabase, runScript } from "./stage-database.js";
 
 const usage = "usage: npm run grant-role -- [--stage <stage>] [--region <region>] <email> <role>";
 
@@ -37,10 +37,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  },
-);
+runScript(main);

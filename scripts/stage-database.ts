@@ -28,3 +28,14 @@ export async function openStageDatabase(stage: string, region?: string): Promise
   process.env.DYNAMODB_ENDPOINT = local.endpoint;
   return local.stop;
 }
+
+/** Runs an operator script's main: exit 0 when it is done, else its message (never a stack) and exit 1. */
+export function runScript(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    },
+  );
+}

@@ -62,6 +62,8 @@ async function main() {
     log(`DynamoDB Local on ${endpoint}, data in ${resolve(dataDir, "dynamodb")}`);
   }
   await ensureTables(endpoint, STAGE);
+  // The example web app is the public OAuth client `web`, its redirect URI at APP_URL/callback.
+  await (await tsImport("./web-client.ts", import.meta.url)).registerWebClient({ endpoint, stage: STAGE, appUrl });
   const ses = await startLocalSes(mailPort).catch((error) => {
     throw new Error(`could not start the local SES engine on MAIL_PORT ${mailPort}: ${error.message}`);
   });

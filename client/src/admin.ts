@@ -1,7 +1,20 @@
-/** Routes for callers with the admin role: users, their roles, their events, their second factors. */
+/** Routes for callers with the admin role: users, their roles, their events, their second factors; the OAuth clients. */
 import type { Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
-import type { EventList, ListQuery, RolesRequest, UserBody, UserList, UserListQuery, UserUpdateRequest } from "./types.js";
+import type {
+  ClientBody,
+  ClientList,
+  ClientRegistrationRequest,
+  ClientUpdateRequest,
+  ClientWithSecret,
+  EventList,
+  ListQuery,
+  RolesRequest,
+  UserBody,
+  UserList,
+  UserListQuery,
+  UserUpdateRequest,
+} from "./types.js";
 
 export function adminRoutes(transport: Transport) {
   return {
@@ -22,5 +35,16 @@ export function adminRoutes(transport: Transport) {
     /** GET /users/{id}/events */
     userEvents: (id: string, query: ListQuery = {}) =>
       transport.call<EventList>(callFor(ROUTES.listUserEvents, { params: { id }, query: { ...query } }), "bearer"),
+    /** POST /oauth2/clients: registers a client of the OpenID provider; a confidential one's `clientSecret` is answered this once. */
+    createClient: (body: ClientRegistrationRequest) => transport.call<ClientWithSecret>(callFor(ROUTES.createClient, { body }), "bearer"),
+    /** GET /oauth2/clients */
+    listClients: () => transport.call<ClientList>(callFor(ROUTES.listClients), "bearer"),
+    /** GET /oauth2/clients/{clientId} */
+    getClient: (clientId: string) => transport.call<ClientBody>(callFor(ROUTES.getClient, { params: { clientId } }), "bearer"),
+    /** PATCH /oauth2/clients/{clientId}: `{ rotateSecret: true }` answers the new `clientSecret` once; the old one stops working. */
+    updateClient: (clientId: string, body: ClientUpdateRequest) =>
+      transport.call<ClientWithSecret>(callFor(ROUTES.updateClient, { params: { clientId }, body }), "bearer"),
+    /** DELETE /oauth2/clients/{clientId}: its codes, refresh tokens and machine tokens stop working. */
+    deleteClient: (clientId: string) => transport.call<void>(callFor(ROUTES.deleteClient, { params: { clientId } }), "bearer"),
   };
 }

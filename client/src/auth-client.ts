@@ -13,6 +13,10 @@
  * Signin with a passkey needs no password: `signInWithPasskey` (or
  * `passkeySigninOptions` and `verifyPasskey`) with the browser's assertion.
  *
+ * Or through the API's OpenID provider, as an OAuth client (`clientId`):
+ * `signInWithRedirect`, then `handleRedirectCallback` at the redirect URI
+ * (redirect.ts). The session it keeps refreshes and ends like any other.
+ *
  * Refreshes are shared: callers in one page join the refresh in flight; tabs
  * that share the session (localStorage) take a Web Lock for a short time and,
  * once they hold it, re-read the storage, so that a tab that waited uses what
@@ -21,6 +25,7 @@
  */
 import { accountRoutes } from "./account.js";
 import { adminRoutes } from "./admin.js";
+import { authorizationRoutes } from "./authorization.js";
 import { openTabChannel, withTabLock, type TabChannel, type TabMessage } from "./cross-tab.js";
 import { discoveryRoutes } from "./discovery.js";
 import { errorFromResponse, ForbiddenError, SessionEndedError } from "./errors.js";
@@ -29,12 +34,19 @@ import { meRoutes } from "./me.js";
 import { messageRoutes } from "./messages.js";
 import { mfaRoutes } from "./mfa.js";
 import { passkeyRoutes } from "./passkeys.js";
-import { readResult, requestInit, urlFor, type ApiCall, type FetchFunction, type Transport } from "./request.js";
+import {
+  authorizationUrl,
+  handleRedirectCallback,
+  type RedirectContext,
+  type RedirectSignin,
+  type RedirectSigninOptions,
+} from "./redirect.js";
+import { readResult, requestInit, urlFor, type ApiCall, type CallAuth, type FetchFunction, type Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
 import { needsRefresh, parseStoredSession, toStoredSession, type StoredSession } from "./session.js";
 import type { SessionHooks } from "./session-hooks.js";
 import { singleFlight } from "./single-flight.js";
-import { memoryStorage, type TokenStorage } from "./storage.js";
+import { localStorageStorage, memoryStorage, type TokenStorage, type WebStorage } from "./storage.js";
 import type {
   AuthenticationResponseJSON,
   MfaFactor,
@@ -62,6 +74,16 @@ export interface AuthClientOptions {
   refreshMarginSeconds?: number;
   /** How long a tab waits for another tab's refresh before refreshing itself. Default 5000. */
   lockTimeoutMs?: number;
+  /** The OAuth client this app is registered as, for `signInWithRedirect` (e.g. `web`, the example app). */
+  clientId?: string;
+  /** The `iss` of the API's tokens, which ID tokens are checked against. Default: `baseUrl` (set it when the API has a custom domain). */
+  issuer?: string;
+  /**
+   * Where `signInWithRedirect` keeps the code verifier, state and nonce until
+   * `handleRedirectCallback`. Default: sessionStorage (this tab, while it is
+   * open), or `storage` where there is none.
+   */
+  redirectStorage?: TokenStorage;
 }
 
 /**
@@ -91,6 +113,8 @@ export class AuthClient {
   readonly messages: ReturnType<typeof messageRoutes>;
   /** The JWK Set and the OpenID discovery document. */
   readonly discovery: ReturnType<typeof discoveryRoutes>;
+  /** The hosted sign-in page's calls: an authorization request, its completion or cancellation. */
+  readonly authorization: ReturnType<typeof authorizationRoutes>;
 
   readonly #storage: TokenStorage;
   readonly #key: string;
@@ -103,6 +127,7 @@ export class AuthClient {
   readonly #refreshOnce = singleFlight(() => this.#refreshShared());
   /** The newest session another tab announced, until this tab writes one itself. */
   #heard: StoredSession | null | undefined;
+  readonly #redirect: RedirectContext;
 
   constructor(options: AuthClientOptions) {
     this.baseUrl = options.baseUrl;
@@ -131,6 +156,16 @@ export class AuthClient {
     this.admin = adminRoutes(transport);
     this.messages = messageRoutes(transport);
     this.discovery = discoveryRoutes(transport);
+    this.authorization = authorizationRoutes(transport);
+    this.#redirect = {
+      baseUrl: this.baseUrl,
+      issuer: (options.issuer ?? this.baseUrl).replace(/\/+$/, ""),
+      clientId: options.clientId,
+      pending: options.redirectStorage ?? tabStorage() ?? this.#storage,
+      pendingKey: `${this.#key}:redirect-signin`,
+      transport,
+      keep: (session) => this.#store(session),
+    };
   }
 
   /** POST /auth/signup. Keeps the session it answers (none when the API requires a verified email first). */
@@ -218,6 +253,42 @@ export class AuthClient {
   }
 
   /**
+   * The URL of /oauth2/authorize for a signin as the OAuth client `clientId`
+   * (authorization code with PKCE S256, a state and a nonce, kept for
+   * `handleRedirectCallback`). `signInWithRedirect` goes there; call this
+   * where the navigation is yours to make.
+   */
+  authorizationUrl(options: RedirectSigninOptions): Promise<string> {
+    return authorizationUrl(this.#redirect, options);
+  }
+
+  /**
+   * Signs in through the API's OpenID provider: sends the browser to
+   * /oauth2/authorize (the hosted sign-in page, or `provider`'s), which
+   * comes back to `redirectUri` with a code for `handleRedirectCallback`.
+   */
+  async signInWithRedirect(options: RedirectSigninOptions): Promise<void> {
+    const url = await this.authorizationUrl(options);
+    const browser = (globalThis as { location?: { assign(url: string): void } }).location;
+    if (!browser) throw new TypeError("signInWithRedirect needs a browser; elsewhere, use authorizationUrl");
+    browser.assign(url);
+  }
+
+  /**
+   * At the redirect URI, with its URL (`location.href`): checks that the
+   * answer is that of the signin this tab started (its state), exchanges the
+   * code at /oauth2/token with the PKCE verifier, checks the ID token (issuer,
+   * audience, nonce, expiry), reads the user, and keeps the session. Works
+   * once per signin. Throws `AuthorizationError` (`invalid_state`, the
+   * provider's `error` such as `access_denied`, `invalid_id_token`) or the
+   * token endpoint's `AuthApiError` (`invalid_grant`, ...); either way
+   * nothing is kept.
+   */
+  handleRedirectCallback(url: string | URL): Promise<RedirectSignin> {
+    return handleRedirectCallback(this.#redirect, url);
+  }
+
+  /**
    * POST /auth/signout. Without arguments ends this session; `{ allSessions: true }`
    * ends every session of the user; `{ refreshToken }` ends that one. The local
    * session is forgotten whenever it was among those ended, even if the API
@@ -297,12 +368,12 @@ export class AuthClient {
     this.#channel?.close();
   }
 
-  async #call<T>(call: ApiCall, auth: "none" | "bearer"): Promise<T> {
+  async #call<T>(call: ApiCall, auth: CallAuth): Promise<T> {
     const url = urlFor(this.baseUrl, call.path, call.query);
     const response =
       auth === "bearer"
         ? await this.authFetch(url, requestInit(call), { retryOnUnauthorized: call.retryOnUnauthorized ?? true })
-        : await this.#fetch(url, requestInit(call));
+        : await this.#fetch(url, requestInit(call, auth === "none" ? undefined : auth.accessToken));
     return readResult<T>(response);
   }
 
@@ -405,6 +476,16 @@ function secondStep(error: unknown): SigninResult | undefined {
   const body = error.body;
   if (typeof body?.mfaToken !== "string" || !Array.isArray(body.factors)) return undefined;
   return { status: "mfa-required", mfaToken: body.mfaToken, factors: body.factors };
+}
+
+/** This tab's sessionStorage, where there is one the page may use. */
+function tabStorage(): TokenStorage | undefined {
+  try {
+    const storage = (globalThis as { sessionStorage?: WebStorage }).sessionStorage;
+    return storage ? localStorageStorage(storage) : undefined;
+  } catch {
+    return undefined; // the browser blocks storage for this page
+  }
 }
 
 function withToken(init: RequestInit, accessToken: string): RequestInit {

@@ -1,7 +1,7 @@
-/** Where a resource server finds the keys that verify access tokens. */
+/** Where a resource server finds the keys that verify access tokens, and a relying party the provider's endpoints. */
 import type { Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
-import type { JwkSet, OpenIdConfiguration } from "./types.js";
+import type { AuthorizationServerMetadata, JwkSet, OpenIdConfiguration } from "./types.js";
 
 export function discoveryRoutes(transport: Transport) {
   return {
@@ -9,5 +9,7 @@ export function discoveryRoutes(transport: Transport) {
     jwks: () => transport.call<JwkSet>(callFor(ROUTES.jwks), "none"),
     /** GET /.well-known/openid-configuration: `issuer`, `jwks_uri`, ... */
     openidConfiguration: () => transport.call<OpenIdConfiguration>(callFor(ROUTES.openidConfiguration), "none"),
+    /** GET /.well-known/oauth-authorization-server: the same metadata at RFC 8414's path. */
+    authorizationServer: () => transport.call<AuthorizationServerMetadata>(callFor(ROUTES.authorizationServerMetadata), "none"),
   };
 }

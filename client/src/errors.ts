@@ -174,6 +174,29 @@ const BY_STATUS: Record<number, new (status: number, message: string, body?: Err
   503: ServiceUnavailableError,
 };
 
+/**
+ * A redirect signin that ended without tokens before the token request, or
+ * whose answer does not belong to it. `code` is the provider's `error` at
+ * the redirect URI (RFC 6749 4.1.2.1: `access_denied` when the user
+ * cancelled, `login_required`, `invalid_request`, ...; the message is its
+ * `error_description`), or the client's own finding: `invalid_state` (no
+ * signin of this client is waiting for this answer: a reload of the
+ * callback, another tab's, or a forged one), `invalid_response` (neither a
+ * code nor an error), `invalid_id_token` (the ID token is not for this
+ * client and this signin: issuer, audience, nonce, expiry, subject).
+ * Failures of the code exchange itself are `AuthApiError`s of the token
+ * endpoint (`invalid_grant`, ...).
+ */
+export class AuthorizationError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
 /** The typed error for a non-2xx response (reads its body). */
 export async function errorFromResponse(response: Response): Promise<AuthApiError> {
   const body = await readErrorBody(response);
@@ -185,7 +208,11 @@ export async function errorFromResponse(response: Response): Promise<AuthApiErro
   return new ErrorClass(response.status, message, body);
 }
 
-/** The JSON error body; one without a `code` (not from this API) gets its status's generic code. */
+/**
+ * The JSON error body; one without a `code` (not from this API) gets its
+ * status's generic code. An RFC 6749 body (`error`, `error_description`)
+ * without `message` and `code` is read as one.
+ */
 async function readErrorBody(response: Response): Promise<ErrorBody | undefined> {
   let body: unknown;
   try {
@@ -193,9 +220,12 @@ async function readErrorBody(response: Response): Promise<ErrorBody | undefined>
   } catch {
     return undefined; // not JSON: the status alone tells what happened
   }
-  if (!body || typeof body !== "object" || typeof (body as ErrorBody).message !== "string") return undefined;
-  const { code } = body as Partial<ErrorBody>;
-  return { ...(body as ErrorBody), code: typeof code === "string" && code !== "" ? code : fallbackErrorCode(response.status) };
+  if (!body || typeof body !== "object") return undefined;
+  const { message, code, error, error_description: description } = body as Partial<ErrorBody> & { error?: unknown; error_description?: unknown };
+  const text = typeof message === "string" ? message : typeof description === "string" ? description : typeof error === "string" ? error : undefined;
+  if (text === undefined) return undefined;
+  const named = typeof code === "string" && code !== "" ? code : typeof error === "string" && error !== "" ? error : fallbackErrorCode(response.status);
+  return { ...(body as ErrorBody), message: text, code: named };
 }
 
 /** `Retry-After` is delay-seconds or an HTTP date (RFC 9110 10.2.3). */

@@ -6,6 +6,8 @@
  *   const result = await auth.signIn({ email, password });
  *   if (result.status === "mfa-required") await auth.verifyMfa({ mfaToken: result.mfaToken, factor: "totp", code });
  *   await auth.signInWithPasskey((optionsJSON) => startAuthentication({ optionsJSON })); // or passkeys-browser.ts
+ *   await auth.signInWithRedirect({ redirectUri: `${location.origin}/callback` });     // as the OAuth client `clientId`
+ *   await auth.handleRedirectCallback(location.href);                                   // at the redirect URI
  *   const { user } = await auth.me.get();
  *   const response = await auth.authFetch("https://api.example.com/orders");
  *   auth.onSessionEnded(() => showSignedOutNotice());
@@ -16,4 +18,6 @@ export { memoryStorage, localStorageStorage, type TokenStorage, type WebStorage 
 export type { StoredSession } from "./session.js";
 export { ROUTES, type Route, type RouteName } from "./routes.js";
 export { readClaims, type AccessTokenClaims } from "./jwt.js";
+export type { IdTokenClaims } from "./id-token.js";
+export type { RedirectSignin, RedirectSigninOptions } from "./redirect.js";
 export type * from "./types.js";

@@ -347,11 +347,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Discovery metadata (issuer, JWK Set URL, algorithms)
-         * @description Lets a standard JWT verifier find the keys from the `iss` of a token:
-         *     `GET <iss>/.well-known/openid-configuration`, then `jwks_uri`; `claims_supported`
-         *     lists the claims of access tokens. Cacheable for at most an hour and readable from
-         *     any origin.
+         * OpenID provider metadata (issuer, endpoints, keys, algorithms)
+         * @description OpenID Connect Discovery 1.0: from the `iss` of a token, a relying party finds the
+         *     endpoints (`authorization_endpoint`, `token_endpoint`, `userinfo_endpoint`,
+         *     `end_session_endpoint`, `revocation_endpoint`) and a verifier the keys (`jwks_uri`).
+         *     The same document is at `/.well-known/oauth-authorization-server` (RFC 8414).
+         *     Cacheable for at most an hour and readable from any origin.
          */
         get: operations["getOpenIdConfiguration"];
         put?: never;
@@ -360,6 +361,374 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Authorization server metadata (RFC 8414), the same document as the OpenID configuration
+         * @description The same metadata as `GET /.well-known/openid-configuration`, at the path RFC 8414
+         *     gives it, for OAuth 2.0 libraries that look there (openid-client's `discovery` with
+         *     the `oauth2` algorithm). Cacheable for at most an hour and readable from any origin.
+         */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start a sign-in through the hosted page (authorization code flow with PKCE)
+         * @description Where a relying party sends the browser (RFC 6749 4.1.1, OpenID Connect Core 3.1.2,
+         *     RFC 7636). Checked in this order, so that nothing is ever redirected to an address the
+         *     client did not register:
+         *
+         *     1. `client_id` names a registered client and `redirect_uri` is exactly one of its
+         *        redirect URIs (compared as strings: no prefix, wildcard or normalization). Otherwise
+         *        **400 with an HTML error page**, never a redirect.
+         *     2. The rest of the request. A fault here redirects (302) to `redirect_uri` with `error`,
+         *        `error_description`, `state` (when sent) and `iss`: `invalid_request` (a missing or
+         *        repeated parameter, no `code_challenge`, a method other than `S256`, a challenge that
+         *        is not 43 base64url characters, `request` or `request_uri`, a `response_mode` other
+         *        than `query`), `unsupported_response_type` (not `code`), `unauthorized_client` (the
+         *        client lacks the `authorization_code` grant), `invalid_scope` (a scope not listed in
+         *        `scopes_supported`), `login_required` (`prompt=none`: the API sees no browser
+         *        session, so it cannot answer without showing the page).
+         *     3. A valid request is stored for 10 minutes and the browser goes (302) to the hosted
+         *        sign-in page, `<APP_URL>/authorize?request=<requestId>`. The page signs the user in
+         *        (or finds them signed in), then sends the browser to `redirect_uri` with `code`,
+         *        `state` (when sent) and `iss` (RFC 9207), or with `error=access_denied` when the
+         *        user cancels.
+         *
+         *     PKCE with `S256` is required of every client, public or confidential. `state` and
+         *     `nonce` are optional and handed back unchanged (`nonce` in the ID token). Registered
+         *     clients are first-party: there is no consent screen.
+         */
+        get: operations["authorize"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/requests/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the hosted sign-in page shows of an authorization request
+         * @description For the hosted sign-in page (`<APP_URL>/authorize?request=<requestId>`): the client's
+         *     name to show ("Sign in to <clientName>"), the scopes asked, whether the client asked
+         *     for a fresh sign-in (`prompt: "login"`) and the email to pre-fill (`loginHint`). 404
+         *     `not_found` when the request is unknown, expired (10 minutes), already finished, or its
+         *     client was deleted since.
+         */
+        get: operations["getAuthorizationRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/requests/{requestId}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish an authorization request with the hosted page's session
+         * @description Called by the hosted sign-in page with its own session's access token (one issued by
+         *     the JSON routes, `client_id` the first-party client), once the user signed in or chose
+         *     "Continue" as the user already signed in (single sign-on). Issues the code (random,
+         *     stored as a hash, single-use, 60 seconds, bound to the client, the redirect URI, the
+         *     PKCE challenge, the nonce, the scope and this session) and answers where the browser
+         *     goes: `<redirect_uri>?code=...&state=...&iss=...`. The request is finished: a second
+         *     completion or a cancel gets 404.
+         *
+         *     403 `login_required`: the request asked for a fresh sign-in (`prompt=login`, or a
+         *     `max_age` the session is older than) and this session was signed in before the request
+         *     was made: sign in again, then complete. 403 `forbidden`: the token was issued to an
+         *     OAuth client (through `/oauth2/token`), which may not mint codes for other clients.
+         *     404 `not_found`: the request is unknown, expired or finished, or the session ended. No
+         *     body is read.
+         */
+        post: operations["completeAuthorization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/requests/{requestId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline an authorization request (the hosted page's Cancel)
+         * @description Finishes the request without a code and answers where the browser goes:
+         *     `<redirect_uri>?error=access_denied&error_description=...&state=...&iss=...`. Anyone
+         *     holding the request id may cancel it (it travels only in the hosted page's URL). 404
+         *     `not_found` when it is unknown, expired or finished. No body is read.
+         */
+        post: operations["cancelAuthorization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a code, a refresh token or client credentials for tokens (RFC 6749)
+         * @description The token endpoint. The body is form-encoded (`application/x-www-form-urlencoded`,
+         *     RFC 6749 3.2), not JSON. The client authenticates one way, not two:
+         *
+         *     - `client_secret_basic`: `Authorization: Basic base64(client_id:client_secret)`, each
+         *       form-encoded first (RFC 6749 2.3.1; our ids and secrets are URL-safe as they are);
+         *     - `client_secret_post`: `client_id` and `client_secret` in the body;
+         *     - `none` (public clients): `client_id` in the body and no secret.
+         *
+         *     A confidential client must send its secret (compared in constant time with the stored
+         *     hash); a public client must not. An unknown client and a wrong secret get the same 401
+         *     `invalid_client` (with `WWW-Authenticate: Basic` when Basic was tried).
+         *
+         *     Grants:
+         *
+         *     - `authorization_code` with `code`, the same `redirect_uri` and `code_verifier` (PKCE).
+         *       A code works once, within 60 seconds, for the client and redirect URI it was issued
+         *       to, and only while the hosted page's session it came from lives. Answers a new
+         *       session for the client: `access_token`, `token_type`, `expires_in`, `scope`,
+         *       `refresh_token` (when the client has the `refresh_token` grant) and `id_token` (when
+         *       `openid` was asked). **A code presented a second time** answers `invalid_grant` and
+         *       ends the session the first exchange opened: its access and refresh tokens stop
+         *       working.
+         *     - `refresh_token` with `refresh_token`: the rotation of `POST /auth/refresh` (a new
+         *       refresh token each time; the old one stops working; a token rotated away that comes
+         *       back ends the session, except within the reuse grace window). Either route takes
+         *       either's refresh tokens, and the tokens keep the client's `client_id`, `scope` and
+         *       audience. A refresh token of another client is `invalid_grant` and ends nothing.
+         *       No new ID token is issued.
+         *     - `client_credentials` (confidential clients with that grant): an access token for the
+         *       client itself, `sub` = `client_id`, no session, no refresh token, no ID token, and no
+         *       scope (a `scope` parameter is `invalid_scope`). It stops working when the client is
+         *       deleted.
+         *
+         *     Errors are RFC 6749 5.2's `{ error, error_description }`, with this API's `code` (the
+         *     same value) and `message`: 400 `invalid_request` (a missing or repeated parameter, a
+         *     `code_verifier` that is not 43 to 128 unreserved characters, two ways of client
+         *     authentication at once), `invalid_grant` (a code
+         *     or refresh token that is unknown, expired, used, another client's, or another redirect
+         *     URI's; a `code_verifier` that does not match the challenge), `unauthorized_client`
+         *     (the client lacks the grant), `unsupported_grant_type`, `invalid_scope` (a scope with
+         *     `client_credentials`); 401 `invalid_client`. Responses carry `Cache-Control: no-store`.
+         */
+        post: operations["token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user's claims (OpenID Connect UserInfo)
+         * @description `sub` and the claims of the token's scopes: `email` and `email_verified` with
+         *     `email`, `name` and `preferred_username` with `profile` (each only when the user has
+         *     it). A token of the JSON routes (no scope) gets all of them. Read when asked, so it
+         *     reflects the user now, not when the token was issued. A machine token (client
+         *     credentials) names no user: 403 `forbidden`.
+         */
+        get: operations["userinfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a refresh or access token (RFC 7009)
+         * @description Form-encoded like the token endpoint, with the same client authentication. `token` is
+         *     a refresh token or an access token issued to this client; `token_type_hint`
+         *     (`refresh_token` or `access_token`) only says where to look first. Revoking either
+         *     ends the session it belongs to: its refresh token and its access tokens stop working
+         *     (deployed, within the authorizer's cache time). Once the client has authenticated the
+         *     answer is always 200 with an empty body, whether the token was valid, unknown, expired,
+         *     already revoked or another client's (which ends nothing), so that the endpoint tells
+         *     nothing about tokens. Errors: 400 `invalid_request` (no `token`), 401 `invalid_client`.
+         */
+        post: operations["revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign out of a client and the hosted page (OpenID Connect RP-Initiated Logout 1.0)
+         * @description Where a relying party sends the browser to sign out. Query parameters:
+         *
+         *     - `id_token_hint`: an ID token this provider issued to the client (an expired one is
+         *       accepted). It names the session to end: the client's session (its `sid`) and the
+         *       hosted page's session it was signed in from. Without it nothing is ended here: a link
+         *       anyone can plant must not sign people out.
+         *     - `post_logout_redirect_uri`: where to go afterwards; it must be one of the client's
+         *       `postLogoutRedirectUris` (exact match). The client is the ID token's audience, or
+         *       `client_id` when no ID token is sent.
+         *     - `state`: handed back unchanged on the redirect.
+         *     - `client_id`: the client, when no `id_token_hint` is sent.
+         *
+         *     (`id_token_hint` is described here rather than as a parameter: the API linter refuses
+         *     token-like names in a URL, though this one is the specification's and grants nothing.)
+         *
+         *     Answers 302 to `post_logout_redirect_uri` with `state`; without one, 200 with a small
+         *     "signed out" HTML page. A `post_logout_redirect_uri` that is not registered for the
+         *     client, or an `id_token_hint` that is not ours, gets 400 with an HTML error page, and
+         *     nothing is ended.
+         */
+        get: operations["logout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the OAuth clients (admin only)
+         * @description Every registered client, newest first, in one answer (a stage has tens of clients, not thousands). Never a secret or its hash.
+         */
+        get: operations["listClients"];
+        put?: never;
+        /**
+         * Register an OAuth client (admin only)
+         * @description Registers an app that signs users in through this provider (`authorization_code`,
+         *     with `refresh_token` by default) or calls APIs as itself (`client_credentials`,
+         *     confidential clients only). A confidential client's secret (256 random bits) is in
+         *     this answer once: it is stored only as a SHA-256 hash and never shown again (rotate it
+         *     with `PATCH ... { "rotateSecret": true }`). A public client (a browser or native app)
+         *     has no secret; PKCE protects its codes.
+         *
+         *     Redirect URIs are matched exactly at `/oauth2/authorize`, so register each one the app
+         *     uses. Each must be absolute and without a fragment: `https`, `http` only on a loopback
+         *     host (`localhost`, `127.0.0.1`, `[::1]`), or a native app's private-use scheme
+         *     (`com.example.app:/callback`). `audience` is the `aud` of the client's access tokens
+         *     (default: this API's, `JWT_AUDIENCE`). Registered clients are first-party: no consent
+         *     screen.
+         */
+        post: operations["createClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/clients/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One OAuth client (admin only)
+         * @description The client with this id; 404 `not_found` when there is none.
+         */
+        get: operations["getClient"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an OAuth client (admin only)
+         * @description Removes the client. At once, nothing more can be authorized for it or exchanged at the
+         *     token endpoint, and its machine tokens (client credentials) get 401 from this API's
+         *     authorizer (deployed, within its cache time). The sessions its users opened through it
+         *     end at their next refresh. Outside verifiers that check signatures only accept its
+         *     access tokens until they expire.
+         */
+        delete: operations["deleteClient"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an OAuth client or rotate its secret (admin only)
+         * @description Replaces the fields sent (`name`, `redirectUris`, `postLogoutRedirectUris`,
+         *     `grantTypes`, `audience`); the type never changes. `rotateSecret: true` gives a
+         *     confidential client a new secret, answered here once as `clientSecret`; the old one
+         *     stops working at once (deploy the new one to the app first, or expect failed token
+         *     requests until you do). A public client has no secret to rotate (400). A client with
+         *     the `authorization_code` grant keeps at least one redirect URI (400 otherwise). Codes
+         *     and sessions already issued are not affected by a change of redirect URIs.
+         */
+        patch: operations["updateClient"];
         trace?: never;
     };
     "/users/me": {
@@ -1210,13 +1579,15 @@ export interface components {
         /** @description The client's IP address (IPv4 or IPv6) as API Gateway saw it. */
         IpAddress: string;
         /** @enum {string} */
-        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset" | "passkey_added" | "passkey_removed";
+        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset" | "passkey_added" | "passkey_removed" | "client_authorized" | "code_reuse_detected";
         Event: {
             type: components["schemas"]["EventType"];
             at: components["schemas"]["Timestamp"];
             sessionId?: components["schemas"]["SessionId"];
             ipAddress?: components["schemas"]["IpAddress"];
             userAgent?: components["schemas"]["UserAgent"];
+            /** @description On `client_authorized` and `code_reuse_detected`, the OAuth client concerned. */
+            clientId?: components["schemas"]["ClientId"];
             /**
              * @description On `signin` events, how the user signed in first (`password` or `passkey`; later
              *     `provider:<id>`); on `mfa_enabled` and `mfa_disabled`, which second factor (`totp`); on
@@ -1268,6 +1639,191 @@ export interface components {
             };
         };
         /**
+         * @description An OAuth client's id (`client_id`): `web` for the example web app that `npm start`
+         *     registers; otherwise random, made at registration. Not a secret.
+         */
+        ClientId: string;
+        /**
+         * @description `confidential`: a server-side app that keeps a secret (`client_secret_basic` or
+         *     `client_secret_post` at the token endpoint). `public`: a browser or native app, which
+         *     cannot keep one; it authenticates with its `client_id` alone and PKCE protects its codes.
+         * @enum {string}
+         */
+        ClientType: "public" | "confidential";
+        /** @enum {string} */
+        GrantType: "authorization_code" | "refresh_token" | "client_credentials";
+        /**
+         * Format: uri
+         * @description An absolute URI without a fragment: `https`, `http` only on a loopback host
+         *     (`localhost`, `127.0.0.1`, `[::1]`), or a native app's private-use scheme
+         *     (`com.example.app:/callback`). Matched exactly, character for character.
+         */
+        RedirectUri: string;
+        RedirectUriList: components["schemas"]["RedirectUri"][];
+        /** @description What the hosted sign-in page shows ("Sign in to <name>"), at most 100 characters. */
+        ClientName: string;
+        /** @description The `aud` of the client's access tokens (default this API's own, `JWT_AUDIENCE`); the ID tokens' `aud` is always the `client_id`. */
+        Audience: string;
+        /**
+         * @description `openid`: an ID token. `email`: `email` and `email_verified`. `profile`: `name` and
+         *     `preferred_username`. `offline_access`: accepted; a refresh token depends on the
+         *     client's `refresh_token` grant, not on it.
+         * @enum {string}
+         */
+        Scope: "openid" | "email" | "profile" | "offline_access";
+        /** @description A registered OAuth client. Never its secret or the secret's hash. */
+        Client: {
+            clientId: components["schemas"]["ClientId"];
+            name: components["schemas"]["ClientName"];
+            type: components["schemas"]["ClientType"];
+            /** @description Where codes may be sent (`/oauth2/authorize`'s `redirect_uri`, exact match). */
+            redirectUris: components["schemas"]["RedirectUriList"];
+            /** @description Where `/oauth2/logout` may send the browser afterwards (exact match). */
+            postLogoutRedirectUris: components["schemas"]["RedirectUriList"];
+            grantTypes: components["schemas"]["GrantType"][];
+            audience: components["schemas"]["Audience"];
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A confidential client's secret, 256 random bits in base64url. Shown once; stored only as its SHA-256 hash. Keep it in a secret store. */
+        ClientSecret: string;
+        /** @description A client, and its secret when one was just made (registration of a confidential client, or rotation). The secret is never shown again. */
+        ClientCreated: {
+            client: components["schemas"]["Client"];
+            clientSecret?: components["schemas"]["ClientSecret"];
+        };
+        ClientRegistrationRequest: {
+            name: components["schemas"]["ClientName"];
+            type: components["schemas"]["ClientType"];
+            /** @description Required (at least one) when the grants include `authorization_code`; duplicates are dropped. */
+            redirectUris?: components["schemas"]["RedirectUriList"];
+            /** @description Optional; empty when absent. */
+            postLogoutRedirectUris?: components["schemas"]["RedirectUriList"];
+            /** @description Default `["authorization_code", "refresh_token"]`. `client_credentials` needs a confidential client. */
+            grantTypes?: components["schemas"]["GrantType"][];
+            audience?: components["schemas"]["Audience"];
+        };
+        /** @description The fields to change; the others stay. The type cannot change. */
+        ClientUpdateRequest: {
+            name?: components["schemas"]["ClientName"];
+            redirectUris?: components["schemas"]["RedirectUriList"];
+            postLogoutRedirectUris?: components["schemas"]["RedirectUriList"];
+            grantTypes?: components["schemas"]["GrantType"][];
+            audience?: components["schemas"]["Audience"];
+            /** @description `true`: a new secret (confidential clients only), answered once; the old one stops working at once. */
+            rotateSecret?: boolean;
+        };
+        /** @description A pending `/oauth2/authorize` request, as the hosted sign-in page shows it. */
+        AuthorizationRequest: {
+            clientId: components["schemas"]["ClientId"];
+            clientName: components["schemas"]["ClientName"];
+            scopes: components["schemas"]["Scope"][];
+            /**
+             * @description The client asked for a fresh sign-in (`prompt=login`, or `max_age=0`): do not offer "Continue" with an older session.
+             * @constant
+             */
+            prompt?: "login";
+            /** @description The `login_hint` the client sent, to pre-fill the email field. */
+            loginHint?: string;
+        };
+        /** @description A JWS in compact form. */
+        Jwt: string;
+        OpaqueToken: string;
+        /** @description The PKCE code verifier (RFC 7636 4.1) whose S256 challenge the authorization request carried. */
+        CodeVerifier: string;
+        /**
+         * @description `client_secret_post` (`client_id` and `client_secret`) or `none` (`client_id` alone, public
+         *     clients). With `client_secret_basic`, send neither here: the `Authorization` header
+         *     carries both.
+         */
+        ClientAuthenticationFields: {
+            client_id?: components["schemas"]["ClientId"];
+            client_secret?: string;
+        };
+        /** @description One of the three grants, with the client's authentication. */
+        TokenRequest: components["schemas"]["AuthorizationCodeGrantRequest"] | components["schemas"]["RefreshTokenGrantRequest"] | components["schemas"]["ClientCredentialsGrantRequest"];
+        AuthorizationCodeGrantRequest: components["schemas"]["ClientAuthenticationFields"] & {
+            /** @constant */
+            grant_type: "authorization_code";
+            /** @description The code from the redirect; single-use, 60 seconds. */
+            code: string;
+            /** @description The same `redirect_uri` the authorization request sent. */
+            redirect_uri: components["schemas"]["RedirectUri"];
+            code_verifier: components["schemas"]["CodeVerifier"];
+        };
+        RefreshTokenGrantRequest: components["schemas"]["ClientAuthenticationFields"] & {
+            /** @constant */
+            grant_type: "refresh_token";
+            /** @description The client's live refresh token (or one from `POST /auth/refresh` of the same session). */
+            refresh_token: components["schemas"]["OpaqueToken"];
+        };
+        ClientCredentialsGrantRequest: components["schemas"]["ClientAuthenticationFields"] & {
+            /** @constant */
+            grant_type: "client_credentials";
+            /** @description Not accepted: a client is granted no scope for itself (any value is `invalid_scope`). */
+            scope?: string;
+        };
+        /** @description The token response of RFC 6749 5.1 (with OpenID Connect's `id_token`). */
+        TokenResponse: {
+            /**
+             * @description This API's access token (RS256, `typ` at+jwt): `sub`, `roles`, `permissions`, `sid`,
+             *     `amr`, `client_id`, `scope`, `iss`, `aud` (the client's audience), `iat`, `exp`, `jti`.
+             *     A machine token (client credentials) has `sub` = `client_id`, no `sid` and no `roles`.
+             */
+            access_token: components["schemas"]["Jwt"];
+            /** @constant */
+            token_type: "Bearer";
+            /**
+             * Format: int32
+             * @description Seconds until the access token expires.
+             */
+            expires_in: number;
+            /** @description The granted scopes, space-separated; empty for a machine token (client credentials). */
+            scope?: string;
+            /** @description Opaque, at least 256 random bits, single-use (each refresh replaces it). Only for clients with the `refresh_token` grant. */
+            refresh_token?: components["schemas"]["OpaqueToken"];
+            /**
+             * @description After a code exchange with scope `openid`: RS256, header `typ: JWT`, `kid`; `iss`,
+             *     `sub`, `aud` (= `client_id`), `exp`, `iat`, `auth_time`, `nonce` (when sent), `sid`,
+             *     `amr`, and the claims of the scopes (`email`, `email_verified`; `name`,
+             *     `preferred_username`).
+             */
+            id_token?: components["schemas"]["Jwt"];
+        };
+        RevocationRequest: components["schemas"]["ClientAuthenticationFields"] & {
+            /** @description A refresh token or an access token issued to this client. */
+            token: string;
+            /**
+             * @description Where to look first; a wrong hint does not fail the revocation.
+             * @enum {string}
+             */
+            token_type_hint?: "refresh_token" | "access_token";
+        };
+        /** @description OpenID Connect standard claims of the token's user, by the token's scopes. */
+        UserInfo: {
+            sub: components["schemas"]["UserId"];
+            email?: components["schemas"]["Email"];
+            email_verified?: boolean;
+            name?: components["schemas"]["Name"];
+            preferred_username?: components["schemas"]["Username"];
+        };
+        /**
+         * @description RFC 6749 5.2's error codes, and the nearest of them for this API's own failures (`invalid_request` for a body that is too large or not a form, `temporarily_unavailable` for 503, `server_error` for 500).
+         * @enum {string}
+         */
+        OAuthErrorCode: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "invalid_token" | "temporarily_unavailable" | "server_error";
+        /**
+         * @description What the `/oauth2/*` routes that a client calls directly (token, revocation) add to
+         *     every error body: RFC 6749 5.2's `error` and `error_description`, beside this API's
+         *     `code` and `message` (`code` is `error` where the RFC names the case).
+         */
+        OAuthError: {
+            error: components["schemas"]["OAuthErrorCode"];
+            /** @description For people, like `message`. */
+            error_description?: string;
+        };
+        /** @description A small HTML page for the person in the browser (no script). */
+        HtmlPage: string;
+        /**
          * @description Every error body. Branch on `code`, never on `message`: each error response lists the
          *     codes it can carry; a code a client does not know is to be treated by its status.
          */
@@ -1298,8 +1854,14 @@ export interface components {
              * @description Only from `npm start`, on errors serverless offline makes itself (the authorizer's 401, an unknown route); API Gateway sends `message` and `code` alone.
              */
             statusCode?: number;
-            /** @description Only from `npm start`, with `statusCode`; the status's reason phrase (`Unauthorized`). */
+            /**
+             * @description On the `/oauth2/*` routes that a client calls directly, RFC 6749's error code
+             *     (`invalid_grant`, ...; see `OAuthError`). Otherwise only from `npm start`, with
+             *     `statusCode`: the status's reason phrase (`Unauthorized`).
+             */
             error?: string;
+            /** @description With `error` on the `/oauth2/*` routes, for people (RFC 6749 5.2). */
+            error_description?: string;
         };
     };
     responses: {
@@ -1544,7 +2106,10 @@ export interface components {
                 };
             };
         };
-        /** @description The discovery document (OpenID Connect Discovery 1.0 field names). More fields may follow. */
+        /**
+         * @description The provider's metadata (OpenID Connect Discovery 1.0 and RFC 8414 field names), the same
+         *     at both well-known paths. More fields may follow.
+         */
         Discovery: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin-Any"];
@@ -1555,22 +2120,228 @@ export interface components {
                 "application/json": {
                     /**
                      * Format: uri
-                     * @description Equal to the `iss` of every access token.
+                     * @description Equal to the `iss` of every access and ID token.
                      */
                     issuer: string;
+                    /**
+                     * Format: uri
+                     * @description `<issuer>/oauth2/authorize`.
+                     */
+                    authorization_endpoint: string;
+                    /**
+                     * Format: uri
+                     * @description `<issuer>/oauth2/token`.
+                     */
+                    token_endpoint: string;
+                    /**
+                     * Format: uri
+                     * @description `<issuer>/oauth2/userinfo`.
+                     */
+                    userinfo_endpoint: string;
                     /**
                      * Format: uri
                      * @description The JWK Set's URL (`<issuer>/.well-known/jwks.json`).
                      */
                     jwks_uri: string;
-                    response_types_supported: string[];
+                    /**
+                     * Format: uri
+                     * @description `<issuer>/oauth2/logout` (RP-Initiated Logout 1.0).
+                     */
+                    end_session_endpoint: string;
+                    /**
+                     * Format: uri
+                     * @description `<issuer>/oauth2/revoke` (RFC 7009).
+                     */
+                    revocation_endpoint: string;
+                    response_types_supported: "code"[];
+                    response_modes_supported?: "query"[];
+                    grant_types_supported: components["schemas"]["GrantType"][];
                     subject_types_supported: ("public" | "pairwise")[];
                     id_token_signing_alg_values_supported: "RS256"[];
+                    token_endpoint_auth_methods_supported: ("client_secret_basic" | "client_secret_post" | "none")[];
+                    revocation_endpoint_auth_methods_supported?: ("client_secret_basic" | "client_secret_post" | "none")[];
+                    code_challenge_methods_supported: "S256"[];
+                    scopes_supported: string[];
                     /**
-                     * @description The claims of access tokens: `sub`, `roles`, `permissions`, `sid`, `amr`,
-                     *     `client_id`, `iss`, `aud`, `iat`, `exp`, `jti`.
+                     * @description The claims of access tokens (`sub`, `roles`, `permissions`, `sid`, `amr`, `client_id`,
+                     *     `scope`, `iss`, `aud`, `iat`, `exp`, `jti`) and of ID tokens and userinfo (`auth_time`,
+                     *     `nonce`, `email`, `email_verified`, `name`, `preferred_username`).
                      */
-                    claims_supported?: string[];
+                    claims_supported: string[];
+                    /** @description `true`: the redirect with the code (or the error) carries `iss` (RFC 9207). */
+                    authorization_response_iss_parameter_supported?: boolean;
+                };
+            };
+        };
+        /**
+         * @description To the hosted sign-in page (`<APP_URL>/authorize?request=<requestId>`), or, for a bad
+         *     request of a known client and a registered redirect URI, to that redirect URI with
+         *     `error`, `error_description`, `state` (when sent) and `iss`. No body.
+         */
+        AuthorizeRedirect: {
+            headers: {
+                Location: components["headers"]["Location"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
+         * @description An HTML error page, never a redirect: the client is unknown, or the `redirect_uri` is
+         *     missing, repeated or not exactly one the client registered. Nothing is sent to the
+         *     redirect URI, so the page cannot be used to bounce a browser to another site.
+         */
+        AuthorizeErrorPage: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /** @description Signed out; to the client's `post_logout_redirect_uri`, with `state` when it was sent. No body. */
+        LogoutRedirect: {
+            headers: {
+                Location: components["headers"]["Location"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description Signed out, and no `post_logout_redirect_uri` was asked for; a small HTML page says so. */
+        SignedOutPage: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /**
+         * @description An HTML error page, never a redirect, and nothing was ended: the
+         *     `post_logout_redirect_uri` is not one the client registered, the client is unknown, the
+         *     `id_token_hint` is not an ID token of this provider, or `client_id` names another
+         *     client than the ID token.
+         */
+        LogoutErrorPage: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /** @description The pending authorization request. */
+        AuthorizationRequestBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    request: components["schemas"]["AuthorizationRequest"];
+                };
+            };
+        };
+        /** @description Where the hosted page sends the browser next (`location.assign`): the client's redirect URI with the code, or with the error. */
+        AuthorizationRedirectTo: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    redirectTo: string;
+                };
+            };
+        };
+        /** @description Tokens (RFC 6749 5.1). Not cacheable (`Cache-Control: no-store`). */
+        TokenBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TokenResponse"];
+            };
+        };
+        /** @description The user's claims. */
+        UserInfoBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UserInfo"];
+            };
+        };
+        /** @description The client authenticated; the token, if it was one of this client's, no longer works. Empty body (RFC 7009 2.2). */
+        Revoked: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The client was registered; a confidential client's secret is here, once. */
+        ClientCreatedBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ClientCreated"];
+            };
+        };
+        /** @description The client as changed; with `clientSecret`, once, when the secret was rotated. */
+        ClientUpdatedBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ClientCreated"];
+            };
+        };
+        /** @description A client. */
+        ClientBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    client: components["schemas"]["Client"];
+                };
+            };
+        };
+        /** @description Every client, newest first. */
+        ClientList: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    clients: components["schemas"]["Client"][];
                 };
             };
         };
@@ -1768,6 +2539,41 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
                     code: "mfa_required";
+                };
+            };
+        };
+        /**
+         * @description `forbidden`: a machine token (client credentials) on a route that acts for a user; only
+         *     routes that need no user (`GET /messages/protected`) accept one.
+         */
+        UserRequired: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "forbidden";
+                };
+            };
+        };
+        /**
+         * @description `mfa_required`: the caller has a second factor and the access token's session is not
+         *     multi-factor (see `MfaRequired`). `forbidden`: a machine token (client credentials),
+         *     which names no user.
+         */
+        UserOrMfaRequired: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "forbidden" | "mfa_required";
                 };
             };
         };
@@ -2009,6 +2815,87 @@ export interface components {
                 };
             };
         };
+        /**
+         * @description RFC 6749 5.2, with `error` and `error_description` beside `code` and `message`:
+         *     `invalid_request` (a parameter missing, repeated or malformed, or two ways of client
+         *     authentication at once), `invalid_grant` (the
+         *     code or refresh token is unknown, expired, used, another client's or another redirect
+         *     URI's, or the `code_verifier` does not match; a code used twice also ends the session
+         *     its first exchange opened), `unauthorized_client` (the client lacks this grant),
+         *     `unsupported_grant_type`, `invalid_scope` (any scope with `client_credentials`).
+         *     (`invalid_json` is never sent here, the body
+         *     being a form; it is listed because every route that takes a body shares it.)
+         */
+        TokenBadRequest: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_request" | "invalid_json" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope";
+                } & components["schemas"]["OAuthError"];
+            };
+        };
+        /**
+         * @description `invalid_request`: a parameter is missing, repeated or malformed, with RFC 6749's
+         *     `error` and `error_description` beside `code` and `message`. (`invalid_json` is never
+         *     sent here, the body being a form; it is listed because every route that takes a body
+         *     shares it.)
+         */
+        FormBadRequest: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_request" | "invalid_json";
+                } & components["schemas"]["OAuthError"];
+            };
+        };
+        /**
+         * @description `invalid_client`: the client is unknown, its secret is wrong or missing, or a public
+         *     client sent a secret: one answer for all.
+         *     After a failed `Authorization: Basic`, `WWW-Authenticate` carries the challenge.
+         */
+        InvalidClient: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "invalid_client";
+                } & components["schemas"]["OAuthError"];
+            };
+        };
+        /**
+         * @description `login_required`: the client asked for a fresh sign-in (`prompt=login`, or a `max_age`
+         *     this session is older than) and this session signed in before the request was made:
+         *     sign in again, then complete. `forbidden`: a token issued to an OAuth client rather
+         *     than by the JSON routes, or a machine token.
+         */
+        CompleteForbidden: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "forbidden" | "login_required";
+                };
+            };
+        };
         /** @description `payload_too_large`: the body is larger than 16 KiB. */
         PayloadTooLarge: {
             headers: {
@@ -2025,7 +2912,8 @@ export interface components {
         };
         /**
          * @description `unsupported_media_type`: the body is not declared as JSON (`Content-Type` missing or not
-         *     `application/json`).
+         *     `application/json`), or, at the token and revocation endpoints, not as
+         *     `application/x-www-form-urlencoded`.
          */
         UnsupportedMediaType: {
             headers: {
@@ -2143,6 +3031,14 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description An authorization request's id, as `/oauth2/authorize` put it in the hosted page's URL
+         *     (`?request=`): 256 random bits, base64url. Anything else names no request and gets 404
+         *     `not_found`.
+         */
+        RequestId: string;
+        /** @description A client id, as `POST /oauth2/clients` answered it; anything else gets 404 `not_found`. */
+        ClientId: components["schemas"]["ClientId"];
         /** @description A user id (a UUID); anything else names no user and gets 404 `not_found`. */
         UserId: components["schemas"]["UserId"];
         /** @description A session id, as listed by `GET /users/me/sessions` (the `sid` claim of its access tokens). */
@@ -2169,6 +3065,10 @@ export interface components {
         "Cache-Control": "no-store" | "no-cache";
         /** @description Seconds to wait before retrying. */
         "Retry-After": string;
+        /** @description Where the browser goes next. */
+        Location: string;
+        /** @description On 401 `invalid_client` after a failed `Authorization: Basic`, the challenge RFC 6749 5.2 asks for (`Basic realm="oauth2"`). */
+        "WWW-Authenticate": string;
         /** @description `*`: any origin may read this public document. */
         "Access-Control-Allow-Origin-Any": "*";
         /** @description Cacheable by anyone for at most an hour (`public, max-age=<seconds>`). */
@@ -2346,6 +3246,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["SignoutUnauthorized"];
+            403: components["responses"]["UserRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -2371,7 +3272,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["WrongPassword"];
-            403: components["responses"]["MfaRequired"];
+            403: components["responses"]["UserOrMfaRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyAttempts"];
@@ -2469,6 +3370,7 @@ export interface operations {
             202: components["responses"]["Accepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -2512,6 +3414,364 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Discovery"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    authorize: {
+        parameters: {
+            query: {
+                /** @description `code`; anything else is answered `unsupported_response_type` at the redirect URI. */
+                response_type: "code";
+                /** @description A registered client; an unknown one gets the error page. */
+                client_id: components["schemas"]["ClientId"];
+                /** @description Exactly one of the client's `redirectUris`; any other value gets the error page. */
+                redirect_uri: components["schemas"]["RedirectUri"];
+                /**
+                 * @description Space-separated, among `openid` (an ID token), `email`, `profile` and
+                 *     `offline_access`. A refresh token comes with every code exchange of a client that
+                 *     has the `refresh_token` grant, whether or not `offline_access` was asked.
+                 */
+                scope?: string;
+                /** @description Opaque to the provider; handed back unchanged with the code or the error. */
+                state?: string;
+                /** @description Opaque to the provider; copied into the ID token's `nonce`. */
+                nonce?: string;
+                /** @description `BASE64URL(SHA256(code_verifier))` (RFC 7636 4.2): 43 base64url characters. */
+                code_challenge: string;
+                /** @description `S256`; `plain` or none is `invalid_request`. */
+                code_challenge_method: "S256";
+                /**
+                 * @description `login`: ask for credentials even when the browser is signed in at the hosted page.
+                 *     `none` is answered `login_required`.
+                 */
+                prompt?: "login" | "none";
+                /** @description Seconds since the user last signed in at the hosted page beyond which they sign in again; `0` acts as `prompt=login`. */
+                max_age?: number;
+                /** @description An email address the hosted page pre-fills. */
+                login_hint?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            302: components["responses"]["AuthorizeRedirect"];
+            400: components["responses"]["AuthorizeErrorPage"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getAuthorizationRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description An authorization request's id, as `/oauth2/authorize` put it in the hosted page's URL
+                 *     (`?request=`): 256 random bits, base64url. Anything else names no request and gets 404
+                 *     `not_found`.
+                 */
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AuthorizationRequestBody"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    completeAuthorization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description An authorization request's id, as `/oauth2/authorize` put it in the hosted page's URL
+                 *     (`?request=`): 256 random bits, base64url. Anything else names no request and gets 404
+                 *     `not_found`.
+                 */
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AuthorizationRedirectTo"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CompleteForbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    cancelAuthorization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description An authorization request's id, as `/oauth2/authorize` put it in the hosted page's URL
+                 *     (`?request=`): 256 random bits, base64url. Anything else names no request and gets 404
+                 *     `not_found`.
+                 */
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AuthorizationRedirectTo"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["TokenBody"];
+            400: components["responses"]["TokenBadRequest"];
+            401: components["responses"]["InvalidClient"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    userinfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["UserInfoBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["RevocationRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Revoked"];
+            400: components["responses"]["FormBadRequest"];
+            401: components["responses"]["InvalidClient"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: {
+                /** @description One of the client's `postLogoutRedirectUris`, exactly. */
+                post_logout_redirect_uri?: components["schemas"]["RedirectUri"];
+                /** @description Opaque; handed back unchanged on the redirect. */
+                state?: string;
+                /** @description The client, when no `id_token_hint` is sent. */
+                client_id?: components["schemas"]["ClientId"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SignedOutPage"];
+            302: components["responses"]["LogoutRedirect"];
+            400: components["responses"]["LogoutErrorPage"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ClientList"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    createClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientRegistrationRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["ClientCreatedBody"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A client id, as `POST /oauth2/clients` answered it; anything else gets 404 `not_found`. */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ClientBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    deleteClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A client id, as `POST /oauth2/clients` answered it; anything else gets 404 `not_found`. */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["NoContent"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    updateClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A client id, as `POST /oauth2/clients` answered it; anything else gets 404 `not_found`. */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientUpdateRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ClientUpdatedBody"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -2523,6 +3783,7 @@ export interface operations {
         responses: {
             200: components["responses"]["UserBody"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -2547,7 +3808,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["WrongPassword"];
-            403: components["responses"]["MfaRequired"];
+            403: components["responses"]["UserOrMfaRequired"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["SelfProtection"];
             413: components["responses"]["PayloadTooLarge"];
@@ -2570,6 +3831,7 @@ export interface operations {
         responses: {
             200: components["responses"]["SessionList"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -2592,6 +3854,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadParameters"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -2617,6 +3880,7 @@ export interface operations {
             200: components["responses"]["EventList"];
             400: components["responses"]["BadParameters"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -2635,6 +3899,7 @@ export interface operations {
         responses: {
             200: components["responses"]["MfaStatusBody"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -2658,7 +3923,7 @@ export interface operations {
             201: components["responses"]["TotpEnrollment"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["MfaRequired"];
+            403: components["responses"]["UserOrMfaRequired"];
             409: components["responses"]["MfaAlreadyEnabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2685,6 +3950,7 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["MfaCodeUnauthorized"];
+            403: components["responses"]["UserRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2711,6 +3977,7 @@ export interface operations {
             200: components["responses"]["TotpConfirmed"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["MfaCodeUnauthorized"];
+            403: components["responses"]["UserRequired"];
             409: components["responses"]["TotpConfirmConflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2737,6 +4004,7 @@ export interface operations {
             200: components["responses"]["RecoveryCodes"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["MfaCodeUnauthorized"];
+            403: components["responses"]["UserRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2763,7 +4031,7 @@ export interface operations {
             200: components["responses"]["PasskeyCreationOptions"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["MfaRequired"];
+            403: components["responses"]["UserOrMfaRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -2784,6 +4052,7 @@ export interface operations {
         responses: {
             200: components["responses"]["PasskeyList"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -2807,7 +4076,7 @@ export interface operations {
             201: components["responses"]["PasskeyCreated"];
             400: components["responses"]["PasskeyRegistrationBadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["MfaRequired"];
+            403: components["responses"]["UserOrMfaRequired"];
             409: components["responses"]["AlreadyRegistered"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2836,7 +4105,7 @@ export interface operations {
         responses: {
             204: components["responses"]["NoContent"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["MfaRequired"];
+            403: components["responses"]["UserOrMfaRequired"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["LastSignInMethod"];
             429: components["responses"]["TooManyRequests"];
@@ -2869,6 +4138,7 @@ export interface operations {
             200: components["responses"]["PasskeyBody"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];

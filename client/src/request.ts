@@ -11,14 +11,22 @@ export interface ApiCall {
   /** Path below the base URL, e.g. `/users/me`; path parameters already encoded. */
   path: string;
   body?: unknown;
+  /** A form-encoded body instead of JSON (the OAuth token endpoint, RFC 6749 4.1.3). */
+  form?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   /** False where a 401 may have another cause than the token (a wrong current password). Default true. */
   retryOnUnauthorized?: boolean;
 }
 
-/** How the route functions reach the API: anonymously, or with the session's access token. */
+/**
+ * Who a call is made as: anonymously, with the session's access token, or
+ * with a given one (the code exchange's, before its session is stored).
+ */
+export type CallAuth = "none" | "bearer" | { accessToken: string };
+
+/** How the route functions reach the API. */
 export interface Transport {
-  call<T>(call: ApiCall, auth: "none" | "bearer"): Promise<T>;
+  call<T>(call: ApiCall, auth: CallAuth): Promise<T>;
 }
 
 export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -35,7 +43,10 @@ export function requestInit(call: ApiCall, accessToken?: string): RequestInit {
   const headers: Record<string, string> = { accept: "application/json" };
   if (accessToken) headers.authorization = `Bearer ${accessToken}`;
   const init: RequestInit = { method: call.method, headers };
-  if (call.body !== undefined) {
+  if (call.form !== undefined) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    init.body = new URLSearchParams(call.form).toString();
+  } else if (call.body !== undefined) {
     headers["content-type"] = "application/json";
     init.body = JSON.stringify(call.body);
   }

@@ -61,6 +61,21 @@ export const ROUTES = {
   removePasskey: { method: "DELETE", path: "/users/me/passkeys/{id}", auth: "bearer" },
   passkeySigninOptions: { method: "POST", path: "/auth/passkeys/options", auth: "none" },
   verifyPasskey: { method: "POST", path: "/auth/passkeys/verify", auth: "none" },
+  // The OpenID provider. `authorize` and `logout` are where a browser is sent, not calls.
+  authorize: { method: "GET", path: "/oauth2/authorize", auth: "none" },
+  token: { method: "POST", path: "/oauth2/token", auth: "none" },
+  userinfo: { method: "GET", path: "/oauth2/userinfo", auth: "bearer" },
+  revoke: { method: "POST", path: "/oauth2/revoke", auth: "none" },
+  logout: { method: "GET", path: "/oauth2/logout", auth: "none" },
+  authorizationServerMetadata: { method: "GET", path: "/.well-known/oauth-authorization-server", auth: "none" },
+  getAuthorizationRequest: { method: "GET", path: "/oauth2/requests/{requestId}", auth: "none" },
+  completeAuthorization: { method: "POST", path: "/oauth2/requests/{requestId}/complete", auth: "bearer" },
+  cancelAuthorization: { method: "POST", path: "/oauth2/requests/{requestId}/cancel", auth: "none" },
+  createClient: { method: "POST", path: "/oauth2/clients", auth: "bearer" },
+  listClients: { method: "GET", path: "/oauth2/clients", auth: "bearer" },
+  getClient: { method: "GET", path: "/oauth2/clients/{clientId}", auth: "bearer" },
+  updateClient: { method: "PATCH", path: "/oauth2/clients/{clientId}", auth: "bearer" },
+  deleteClient: { method: "DELETE", path: "/oauth2/clients/{clientId}", auth: "bearer" },
 } as const satisfies Record<string, Route>;
 
 export type RouteName = keyof typeof ROUTES;
@@ -68,12 +83,19 @@ export type RouteName = keyof typeof ROUTES;
 /** The call for a route: path parameters filled in (encoded), body and query as given. */
 export function callFor(
   route: Route,
-  options: { params?: Record<string, string>; body?: unknown; query?: ApiCall["query"] } = {},
+  options: { params?: Record<string, string>; body?: unknown; form?: ApiCall["form"]; query?: ApiCall["query"] } = {},
 ): ApiCall {
   const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = options.params?.[name];
     if (value === undefined || value === "") throw new TypeError(`${route.path}: missing path parameter ${name}`);
     return encodeURIComponent(value);
   });
-  return { method: route.method, path, body: options.body, query: options.query, retryOnUnauthorized: !("checksSecret" in route) };
+  return {
+    method: route.method,
+    path,
+    body: options.body,
+    form: options.form,
+    query: options.query,
+    retryOnUnauthorized: !("checksSecret" in route),
+  };
 }

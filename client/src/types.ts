@@ -10,6 +10,7 @@ import type { components, paths } from "./openapi.js";
 type Schemas = components["schemas"];
 type JsonOf<Response> = Response extends { content: { "application/json": infer Body } } ? Body : never;
 type Query<Operation> = Operation extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+type JsonRequestOf<Operation> = Operation extends { requestBody?: { content: { "application/json": infer Body } } } ? Body : never;
 
 export type Role = Schemas["Role"];
 export type User = Schemas["User"];
@@ -103,6 +104,29 @@ export type PasskeyRequestOptions = JsonOf<paths["/auth/passkeys/options"]["post
 export type PasskeyBody = JsonOf<paths["/users/me/passkeys/{id}"]["patch"]["responses"][200]>;
 /** `{ passkeys }`: the caller's passkeys, oldest first. */
 export type PasskeyList = JsonOf<paths["/users/me/passkeys"]["get"]["responses"][200]>;
+
+/** The token endpoint's answer (RFC 6749 5.1): `access_token`, `token_type`, `expires_in`, `scope`, and `refresh_token` and `id_token` when granted. */
+export type TokenResponse = JsonOf<paths["/oauth2/token"]["post"]["responses"][200]>;
+/** `GET /oauth2/userinfo`: `sub` and the claims of the token's scopes. */
+export type Userinfo = JsonOf<paths["/oauth2/userinfo"]["get"]["responses"][200]>;
+/** RFC 8414 metadata (the same as the OpenID discovery document). */
+export type AuthorizationServerMetadata = JsonOf<paths["/.well-known/oauth-authorization-server"]["get"]["responses"][200]>;
+/** `{ request }`: what the hosted page shows of an authorization request (`clientId`, `clientName`, `scopes`, `prompt`?, `loginHint`?). */
+export type AuthorizationRequestBody = JsonOf<paths["/oauth2/requests/{requestId}"]["get"]["responses"][200]>;
+/** An authorization request as the hosted page shows it. */
+export type AuthorizationRequest = AuthorizationRequestBody["request"];
+/** `{ redirectTo }`: where the hosted page sends the browser once it completed or cancelled a request. */
+export type AuthorizationRedirect = JsonOf<paths["/oauth2/requests/{requestId}/complete"]["post"]["responses"][200]>;
+/** A client registered with the OpenID provider (never its secret). */
+export type OAuthClient = ClientBody["client"];
+/** `{ client }` */
+export type ClientBody = JsonOf<paths["/oauth2/clients/{clientId}"]["get"]["responses"][200]>;
+/** `{ clients }` */
+export type ClientList = JsonOf<paths["/oauth2/clients"]["get"]["responses"][200]>;
+/** `{ client, clientSecret? }`: a confidential client's secret, answered once (at registration, or rotated by an update). */
+export type ClientWithSecret = JsonOf<paths["/oauth2/clients"]["post"]["responses"][201]>;
+export type ClientRegistrationRequest = JsonRequestOf<paths["/oauth2/clients"]["post"]>;
+export type ClientUpdateRequest = JsonRequestOf<paths["/oauth2/clients/{clientId}"]["patch"]>;
 
 /** `?limit=` (1 to 100, default 50) and `?cursor=` (the previous page's `nextCursor`). */
 export type ListQuery = Query<paths["/users/me/events"]["get"]>;

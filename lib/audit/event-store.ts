@@ -37,6 +37,9 @@ export const EVENT_TYPES = [
   "mfa_reset",
   "passkey_added",
   "passkey_removed",
+  // An OAuth client got a session through the authorization code flow; a code presented twice ended it.
+  "client_authorized",
+  "code_reuse_detected",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -49,6 +52,8 @@ export interface AuditEvent extends ClientInfo {
   sessionId?: string;
   /** How a `signin` proved who the user is: `password` (later `passkey`, `provider:<id>`). */
   method?: string;
+  /** The OAuth client a `client_authorized` or `code_reuse_detected` concerns. */
+  clientId?: string;
 }
 
 const events = config.eventsTable;
@@ -63,6 +68,7 @@ export function auditEventItem(event: AuditEvent): Record<string, unknown> {
     at,
     ...(event.sessionId && { sessionId: event.sessionId }),
     ...(event.method && { method: event.method }),
+    ...(event.clientId && { clientId: event.clientId }),
     ...(event.ipAddress && { ipAddress: event.ipAddress }),
     ...(event.userAgent && { userAgent: event.userAgent }),
     expiresAt: Math.floor(event.at / 1000) + config.auditEventTtlDays * 24 * 60 * 60,
@@ -85,6 +91,7 @@ export interface Event {
   at: string;
   sessionId?: string;
   method?: string;
+  clientId?: string;
   ipAddress?: string;
   userAgent?: string;
 }
@@ -95,6 +102,7 @@ function toEvent(item: Record<string, unknown>): Event {
     at: String(item.at),
     ...(typeof item.sessionId === "string" && { sessionId: item.sessionId }),
     ...(typeof item.method === "string" && { method: item.method }),
+    ...(typeof item.clientId === "string" && { clientId: item.clientId }),
     ...(typeof item.ipAddress === "string" && { ipAddress: item.ipAddress }),
     ...(typeof item.userAgent === "string" && { userAgent: item.userAgent }),
   };

@@ -4,8 +4,12 @@ import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
-/** "optional-json" accepts an empty body as `undefined` (signout). */
-export type BodyMode = "none" | "json" | "optional-json";
+/**
+ * "optional-json" accepts an empty body as `undefined` (signout); "form" is
+ * `application/x-www-form-urlencoded`, parsed to URLSearchParams (the OAuth
+ * token and revocation endpoints, RFC 6749 3.2).
+ */
+export type BodyMode = "none" | "json" | "optional-json" | "form";
 
 /** A request header by name, whatever its case (API Gateway passes headers as the client sent them). */
 function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
@@ -15,7 +19,11 @@ function header(headers: Record<string, string | undefined> | null | undefined, 
   return key === undefined ? undefined : headers[key];
 }
 
+/** A request header of the event by name, whatever its case. */
+export const headerOf = (event: Pick<APIGatewayProxyEvent, "headers">, name: string) => header(event.headers, name.toLowerCase());
+
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+const FORM_MEDIA_TYPE = /^application\/x-www-form-urlencoded\s*(?:;.*)?$/i;
 
 export function parseBody(event: Pick<APIGatewayProxyEvent, "body" | "headers" | "isBase64Encoded">, mode: BodyMode): unknown {
   if (mode === "none") return undefined;
@@ -25,6 +33,10 @@ export function parseBody(event: Pick<APIGatewayProxyEvent, "body" | "headers" |
   if (bytes.length > BODY_LIMIT_BYTES) throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
   const text = bytes.toString("utf8");
   if (mode === "optional-json" && text.trim() === "") return undefined;
+  if (mode === "form") {
+    if (!FORM_MEDIA_TYPE.test(header(event.headers, "content-type") ?? "")) throw new UnsupportedMediaTypeError("application/x-www-form-urlencoded");
+    return new URLSearchParams(text);
+  }
   if (!JSON_MEDIA_TYPE.test(header(event.headers, "content-type") ?? "")) throw new UnsupportedMediaTypeError();
   if (text.trim() === "") throw new BadRequestError("Request body is required");
   try {

@@ -11,7 +11,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { clientInfo, type ClientInfo } from "./client-info.js";
 import { config } from "../platform/config.js";
 import { parseBody, type BodyMode } from "./body.js";
-import { callerFrom, type AuthorizerContext, type Caller, type CallerOnDevice } from "./caller.js";
+import { callerFrom, clientCallerFrom, type AuthorizerContext, type Caller, type CallerOnDevice, type ClientCaller } from "./caller.js";
 import { ForbiddenError, HttpError } from "../platform/errors.js";
 import { logger } from "../platform/logger.js";
 import { hasAnyRole, type Role } from "../users/roles.js";
@@ -74,11 +74,22 @@ const securityHeaders = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyR
   return { after: add, onError: add };
 };
 
-const errorResponse = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => ({
+/**
+ * The RFC 6749 `error` for an error of ours on an /oauth2 route: its code
+ * when the RFC names it, else the nearest one the RFC has.
+ */
+function oauthError(error: HttpError): string {
+  if (error.details.error) return String(error.details.error);
+  if (error.statusCode === 503) return "temporarily_unavailable";
+  return error.statusCode === 401 ? "invalid_token" : "invalid_request";
+}
+
+const errorResponse = (style: ErrorStyle): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => ({
   onError: async (request) => {
     const error = request.error;
     if (error instanceof HttpError) {
-      request.response = json(error.statusCode, { message: error.message, code: error.code, ...error.details });
+      const oauth = style === "oauth" && { error: oauthError(error), error_description: error.message };
+      request.response = json(error.statusCode, { message: error.message, code: error.code, ...error.details, ...oauth });
       Object.assign(request.response.headers!, error.headers);
       return;
     }
@@ -87,9 +98,17 @@ const errorResponse = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRes
       { requestId: request.context?.awsRequestId, errorName: error?.name, errorMessage: error?.message, stack: error?.stack },
       "unhandled error",
     );
-    request.response = json(500, { message: "Internal server error", code: "internal_error" });
+    request.response = json(500, {
+      message: "Internal server error",
+      code: "internal_error",
+      ...(style === "oauth" && { error: "server_error", error_description: "Internal server error" }),
+    });
   },
 });
+
+/** Who called, for the access log: the user, or the client of a machine token. */
+const callerIds = (context: Partial<AuthorizerContext> | undefined) =>
+  context?.kind === "client" ? { clientId: context.clientId } : { userId: context?.userId };
 
 /** One structured line per request: request id, route, status, outcome, latency. Never the body or headers. */
 const accessLog = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => {
@@ -103,7 +122,7 @@ const accessLog = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult,
         statusCode,
         outcome: statusCode < 400 ? "success" : statusCode < 500 ? "rejected" : "failed",
         latencyMs: Date.now() - (startedAt.get(request) ?? Date.now()),
-        userId: (request.event.requestContext?.authorizer as Partial<AuthorizerContext> | undefined)?.userId,
+        ...callerIds(request.event.requestContext?.authorizer as Partial<AuthorizerContext> | undefined),
       },
       "request",
     );
@@ -115,8 +134,16 @@ const accessLog = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult,
   };
 };
 
+/** How errors are answered: the contract's `{ message, code }`, and on the /oauth2 routes RFC 6749's `error` and `error_description` too. */
+export type ErrorStyle = "api" | "oauth";
+
+interface RouteOptions {
+  body: BodyMode;
+  errors?: ErrorStyle;
+}
+
 function stack<TCaller>(
-  options: { body: BodyMode },
+  options: RouteOptions,
   resolveCaller: (event: APIGatewayProxyEvent) => TCaller,
   handler: (request: ApiRequest<TCaller>) => Promise<APIGatewayProxyResult>,
 ) {
@@ -125,7 +152,7 @@ function stack<TCaller>(
     .use(securityHeaders())
     .use(httpCors({ origins: config.corsOrigins, exposeHeaders: "Retry-After" }))
     .use(accessLog())
-    .use(errorResponse())
+    .use(errorResponse(options.errors ?? "api"))
     .handler(async (event) => {
       const caller = resolveCaller(event);
       return handler({ event, caller, client: clientInfo(event), body: parseBody(event, options.body) });
@@ -134,7 +161,7 @@ function stack<TCaller>(
 
 /** A route anyone may call. */
 export function publicRoute(
-  options: { body: BodyMode },
+  options: RouteOptions,
   handler: (request: ApiRequest<undefined>) => Promise<APIGatewayProxyResult>,
 ) {
   return stack(options, () => undefined, handler);
@@ -156,7 +183,7 @@ export const callerOnDevice = ({ caller, client }: ApiRequest<Caller>): CallerOn
  * does not. The one place both are decided.
  */
 export function protectedRoute(
-  options: { body: BodyMode; roles?: readonly Role[] },
+  options: RouteOptions & { roles?: readonly Role[] },
   handler: (request: ApiRequest<Caller>) => Promise<APIGatewayProxyResult>,
 ) {
   return stack(
@@ -175,4 +202,16 @@ export function protectedRoute(
     },
     handler,
   );
+}
+
+/**
+ * A route behind the authorizer that needs no user and no role: a user's
+ * token or a client's own machine token (client credentials) may call it.
+ * Every other protected route answers a machine token 403 (caller.ts).
+ */
+export function clientOrUserRoute(
+  options: RouteOptions,
+  handler: (request: ApiRequest<Caller | ClientCaller>) => Promise<APIGatewayProxyResult>,
+) {
+  return stack(options, (event) => clientCallerFrom(event) ?? callerFrom(event), handler);
 }

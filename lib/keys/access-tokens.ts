@@ -20,7 +20,21 @@ export interface AccessTokenClaims {
   permissions: string[];
   /** The OAuth client the token was issued to; the JSON routes issue to the built-in first-party client. */
   clientId: string;
+  /** Space-separated, on tokens issued through /oauth2/token. */
+  scope?: string;
+  /** The client's audience; by default the API's own. */
+  audience?: string;
 }
+
+/** What a machine token (client credentials) says: the client is its own subject, with no user, session or roles. */
+export interface MachineTokenClaims {
+  clientId: string;
+  scope?: string;
+  audience: string;
+}
+
+/** A verified access token: a user's (of a session) or a client's own (machine). */
+export type VerifiedAccessToken = ({ kind: "user" } & AccessTokenClaims) | ({ kind: "client" } & MachineTokenClaims);
 
 export class InvalidAccessTokenError extends Error {
   override name = "InvalidAccessTokenError";
@@ -28,13 +42,34 @@ export class InvalidAccessTokenError extends Error {
 
 /** Signs with the private KeyObject built once per container (jsonwebtoken would re-import a PEM per call). */
 export function issueAccessToken(signing: SigningKey, claims: AccessTokenClaims): { accessToken: string; expiresIn: number } {
-  const payload = { roles: claims.roles, permissions: claims.permissions, sid: claims.sid, amr: claims.amr, client_id: claims.clientId };
+  const payload = {
+    roles: claims.roles,
+    permissions: claims.permissions,
+    sid: claims.sid,
+    amr: claims.amr,
+    client_id: claims.clientId,
+    ...(claims.scope !== undefined && { scope: claims.scope }),
+  };
+  return sign(signing, payload, claims.userId, claims.audience ?? config.audience);
+}
+
+/**
+ * A client-credentials token: `sub` = `client_id`, no `sid` and no `roles`,
+ * so that nothing reads it as a user's; `permissions` empty, so that a
+ * permission check reads "none" rather than a missing claim.
+ */
+export function issueMachineToken(signing: SigningKey, claims: MachineTokenClaims): { accessToken: string; expiresIn: number } {
+  const payload = { client_id: claims.clientId, permissions: [], ...(claims.scope && { scope: claims.scope }) };
+  return sign(signing, payload, claims.clientId, claims.audience);
+}
+
+function sign(signing: SigningKey, payload: object, subject: string, audience: string): { accessToken: string; expiresIn: number } {
   const accessToken = jwt.sign(payload, signing.key, {
     algorithm: ACCESS_TOKEN_ALGORITHM,
     header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: signing.kid },
-    subject: claims.userId,
+    subject,
     issuer: config.issuer,
-    audience: config.audience,
+    audience,
     expiresIn: config.accessTokenTtlSeconds,
     jwtid: randomUUID(),
   });
@@ -52,7 +87,7 @@ const IAT_SKEW_SECONDS = 60;
  * brings along proves nothing. A `crit` header demands that we understand
  * extensions we do not implement (RFC 7515 4.1.11): such a token is rejected.
  */
-function keyFor(keys: ReadonlyMap<string, KeyObject>, token: string): KeyObject {
+export function keyFor(keys: ReadonlyMap<string, KeyObject>, token: string): KeyObject {
   let header: { alg?: unknown; kid?: unknown; crit?: unknown };
   try {
     header = JSON.parse(Buffer.from(token.slice(0, token.indexOf(".")), "base64url").toString("utf8"));
@@ -68,10 +103,12 @@ function keyFor(keys: ReadonlyMap<string, KeyObject>, token: string): KeyObject 
 
 /**
  * Verifies signature (by the published key its `kid` names), algorithm, typ,
- * no `crit`, iss, aud, exp, nbf and an `iat` not in the future, and that the
- * claims we rely on are present and well-typed. Throws InvalidAccessTokenError.
+ * no `crit`, iss, aud (the API's), exp, nbf and an `iat` not in the future,
+ * and that the claims we rely on are present and well-typed: a user's token
+ * names its session (`sid`) and roles; a machine token has neither, and its
+ * `sub` is its `client_id`. Throws InvalidAccessTokenError.
  */
-export function verifyAccessToken(keys: ReadonlyMap<string, KeyObject>, token: string, now = Date.now()): AccessTokenClaims {
+export function verifyAccessToken(keys: ReadonlyMap<string, KeyObject>, token: string, now = Date.now()): VerifiedAccessToken {
   const key = keyFor(keys, token);
   let decoded: jwt.Jwt;
   try {
@@ -88,27 +125,28 @@ export function verifyAccessToken(keys: ReadonlyMap<string, KeyObject>, token: s
   const { header, payload } = decoded;
   if (header.typ !== ACCESS_TOKEN_TYPE) throw new InvalidAccessTokenError("wrong typ");
   if (typeof payload !== "object") throw new InvalidAccessTokenError("payload is not an object");
-  const claims = payload as jwt.JwtPayload & Record<"sid" | "roles" | "permissions" | "amr" | "client_id", unknown>;
+  const claims = payload as jwt.JwtPayload & Record<"sid" | "roles" | "permissions" | "amr" | "client_id" | "scope", unknown>;
   const { sub, sid, roles, exp, iat, jti } = claims;
-  if (
-    typeof sub !== "string" || sub === "" ||
-    typeof sid !== "string" || sid === "" ||
-    typeof exp !== "number" ||
-    typeof iat !== "number" ||
-    typeof jti !== "string" ||
-    !isStringArray(roles)
-  ) {
+  if (typeof sub !== "string" || sub === "" || typeof exp !== "number" || typeof iat !== "number" || typeof jti !== "string") {
     throw new InvalidAccessTokenError("missing or malformed claims");
   }
   if (iat > Math.floor(now / 1000) + IAT_SKEW_SECONDS) throw new InvalidAccessTokenError("issued in the future");
+  const scope = typeof claims.scope === "string" ? claims.scope : undefined;
+  if (sid === undefined && roles === undefined) {
+    if (claims.client_id !== sub) throw new InvalidAccessTokenError("a token without a session must be its client's own");
+    return { kind: "client", clientId: sub, audience: config.audience, ...(scope !== undefined && { scope }) };
+  }
+  if (typeof sid !== "string" || sid === "" || !isStringArray(roles)) throw new InvalidAccessTokenError("missing or malformed claims");
   // Tokens issued before these claims existed lack them: read as a password session of the first-party client.
   return {
+    kind: "user",
     userId: sub,
     sid,
     roles,
     amr: isStringArray(claims.amr) ? claims.amr : ["pwd"],
     permissions: isStringArray(claims.permissions) ? claims.permissions : [],
     clientId: typeof claims.client_id === "string" ? claims.client_id : config.firstPartyClientId,
+    ...(scope !== undefined && { scope }),
   };
 }
 

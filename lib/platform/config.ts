@@ -95,6 +95,14 @@ export const config = Object.freeze({
   accessTokenTtlSeconds: positiveInt("ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
   /** The `client_id` of tokens issued by the JSON routes (/auth/signin, ...): the built-in first-party client. */
   firstPartyClientId: env.FIRST_PARTY_CLIENT_ID || "first-party",
+  /**
+   * The OAuth client id of the example web app that hosts the sign-in page
+   * (`npm start` registers it as `web`): its sessions, like those of the JSON
+   * routes, are the browser's own, which the hosted page reuses for single sign-on.
+   */
+  webClientId: env.WEB_CLIENT_ID || "web",
+  /** How long an authorization code may wait for its exchange: a redirect and one back-channel call (the contract: 60 s). */
+  authorizationCodeTtlSeconds: intInRange("AUTHORIZATION_CODE_TTL_SECONDS", 60, 1, 600),
   /** Which permissions each role grants; access tokens carry the union for the user's roles (`permissions`). */
   rolePermissions: rolePermissions(),
   refreshTokenTtlSeconds: positiveInt("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 60 * 60),

@@ -35,7 +35,21 @@ export type ErrorCode =
   | "too_many_attempts"
   | "too_many_requests"
   | "service_unavailable"
-  | "internal_error";
+  | "internal_error"
+  | "client_taken"
+  | OAuthErrorCode;
+
+/** RFC 6749 and OpenID Connect's codes, answered by the /oauth2 routes (oauth/oauth-errors.ts). */
+export type OAuthErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "invalid_grant"
+  | "unauthorized_client"
+  | "unsupported_grant_type"
+  | "unsupported_response_type"
+  | "invalid_scope"
+  | "access_denied"
+  | "login_required";
 
 export class HttpError extends Error {
   constructor(
@@ -92,8 +106,8 @@ export class PayloadTooLargeError extends HttpError {
 }
 
 export class UnsupportedMediaTypeError extends HttpError {
-  constructor() {
-    super(415, "unsupported_media_type", "Request body must be JSON (Content-Type: application/json)");
+  constructor(mediaType = "application/json") {
+    super(415, "unsupported_media_type", `Request body must be ${mediaType === "application/json" ? "JSON" : "form-encoded"} (Content-Type: ${mediaType})`);
   }
 }
 

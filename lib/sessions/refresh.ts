@@ -7,6 +7,7 @@ import { UnauthorizedError } from "../platform/errors.js";
 import { config } from "../platform/config.js";
 import { logger } from "../platform/logger.js";
 import { serverKey } from "../platform/server-secret.js";
+import { clientExists } from "../clients/client-store.js";
 import { USER_SESSION_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
 import { decideRefresh, nextRefreshToken } from "./refresh-rotation.js";
 import { REFRESH_TOKEN_REJECTED, hashRefreshToken, refreshTokenSid } from "./refresh-tokens.js";
@@ -26,6 +27,23 @@ const MAX_ROTATION_ATTEMPTS = 3;
  * user's roles as they are now.
  */
 export async function refreshSession(refreshToken: string, now = Date.now(), client: ClientInfo = {}): Promise<Session> {
+  return (await refreshSessionOf(refreshToken, now, client)).response;
+}
+
+/**
+ * refreshSession, answering the refreshed session too (the token endpoint
+ * shapes its answer from the session's client and scope). With `clientIds`
+ * (the clients the one that authenticated at /oauth2/token may refresh for),
+ * a session of another client is refused as an unknown token is, and nothing
+ * ends: RFC 6749 6 binds a refresh token to its client. A session of an
+ * OAuth client refreshes only while that client is registered.
+ */
+export async function refreshSessionOf(
+  refreshToken: string,
+  now = Date.now(),
+  client: ClientInfo = {},
+  expected: { clientIds?: readonly string[] } = {},
+): Promise<{ response: Session; session: SessionRecord }> {
   const rejected = () => new UnauthorizedError(REFRESH_TOKEN_REJECTED, "invalid_refresh_token");
   const sid = refreshTokenSid(refreshToken);
   if (!sid) throw rejected();
@@ -37,6 +55,7 @@ export async function refreshSession(refreshToken: string, now = Date.now(), cli
   for (let attempt = 1; attempt <= MAX_ROTATION_ATTEMPTS; attempt++) {
     const session = await getSession(sid);
     if (!session) break;
+    if (expected.clientIds && !expected.clientIds.includes(session.clientId ?? config.firstPartyClientId)) break;
     const decision = decideRefresh({ presentedHash, nextHash, state: session, now, graceSeconds: config.refreshReuseGraceSeconds });
     if (decision === "reuse" || (decision === "unknown" && (await getRotatedRefreshToken(presentedHash))?.sid === sid)) {
       await endChain(session, now, client);
@@ -44,11 +63,18 @@ export async function refreshSession(refreshToken: string, now = Date.now(), cli
     }
     if (decision !== "rotate" && decision !== "repeat") break;
 
-    user ??= await getUser(session.userId, USER_SESSION_FIELDS);
+    if (!user) {
+      const [found, clientRegistered] = await Promise.all([
+        getUser(session.userId, USER_SESSION_FIELDS),
+        session.clientId === undefined || clientExists(session.clientId),
+      ]);
+      if (!clientRegistered) break;
+      user = found;
+    }
     if (!user || !isLive(session, user, now)) break;
-    if (decision === "repeat") return sessionResponse(user, session, next);
+    if (decision === "repeat") return { response: await sessionResponse(user, session, next), session };
     const rotated = await rotateRefreshToken(session, { refreshTokenHash: nextHash, expiresAt: refreshExpiry(session.createdAt, now) }, now, client);
-    if (rotated) return sessionResponse(user, session, next);
+    if (rotated) return { response: await sessionResponse(user, session, next), session };
     // A concurrent refresh with the same token won (or the session ended): read again and decide again.
   }
   throw rejected();

@@ -1,6 +1,6 @@
 /**
  * The authorizer's check of an access token against the data, in ONE
- * BatchGetItem: the session item the token names (is it live?) and the
+ * BatchGetItem (a machine token's: checkClient, one read of its client): the session item the token names (is it live?) and the
  * user item of its subject (does it exist, is it enabled, which roles does
  * it hold now?). Revocation, disabling, deletion and role changes all reach
  * existing access tokens through this read, with no extra round trip.
@@ -42,14 +42,9 @@ function request(sid: string, userId: string): Record<string, unknown> {
   };
 }
 
-/**
- * The user's current roles when the session is live, is the user's own, and
- * the account exists and is enabled; undefined otherwise. A session is live
- * when it is open and current (no "end every session" since it was created:
- * password change or reset, disabling, sign out everywhere).
- */
-export async function checkSession(sid: string, userId: string, now = Date.now()): Promise<{ roles: string[]; amr: string[] } | undefined> {
-  let pending: Record<string, unknown> = request(sid, userId);
+/** One BatchGetItem of the requested items: table -> the items found. */
+async function batchRead(requestItems: Record<string, unknown>): Promise<Record<string, Item[]>> {
+  let pending = requestItems;
   const found: Record<string, Item[]> = {};
   // BatchGetItem may leave keys unprocessed under throttling: ask again for those, a few times.
   for (let attempt = 1; Object.keys(pending).length > 0; attempt++) {
@@ -64,6 +59,28 @@ export async function checkSession(sid: string, userId: string, now = Date.now()
     for (const [table, items] of Object.entries(output.Responses ?? {})) (found[table] ??= []).push(...items);
     pending = output.UnprocessedKeys ?? {};
   }
+  return found;
+}
+
+/**
+ * Whether a machine token's client is still registered: one read of its
+ * `pk`, the same round trip a user's token costs. Deleting the client ends its tokens.
+ */
+export async function checkClient(clientId: string): Promise<boolean> {
+  const found = await batchRead({
+    [config.usersTable]: { Keys: [{ pk: { S: `CLIENT#${clientId}` } }], ProjectionExpression: "pk", ConsistentRead: true },
+  });
+  return (found[config.usersTable]?.length ?? 0) > 0;
+}
+
+/**
+ * The user's current roles when the session is live, is the user's own, and
+ * the account exists and is enabled; undefined otherwise. A session is live
+ * when it is open and current (no "end every session" since it was created:
+ * password change or reset, disabling, sign out everywhere).
+ */
+export async function checkSession(sid: string, userId: string, now = Date.now()): Promise<{ roles: string[]; amr: string[] } | undefined> {
+  const found = await batchRead(request(sid, userId));
   const session = found[config.sessionsTable]?.[0];
   const user = found[config.usersTable]?.[0];
   // A token naming another user's session is forged or misissued: never the owner's session.

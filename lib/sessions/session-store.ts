@@ -43,6 +43,18 @@ export interface SessionRecord {
   lastUsedAt: number;
   /** The methods that established the session; its access tokens carry them. */
   amr: AuthenticationMethod[];
+  /**
+   * A session an OAuth client got through the authorization code flow
+   * (oauth/): the client, the scope granted, its tokens' audience, when the
+   * user authenticated (`auth_time`, epoch s) and the hosted page's session it
+   * came from (`ssoSid`, ended with it at RP-initiated logout). Absent on
+   * sessions of the JSON routes, whose tokens go to the first-party client.
+   */
+  clientId?: string;
+  scope?: string;
+  audience?: string;
+  authTime?: number;
+  ssoSid?: string;
   /** The device that signed in, as API Gateway reported it (User-Agent capped). */
   ipAddress?: string;
   userAgent?: string;
@@ -83,6 +95,21 @@ function toSessionRecord(item: Record<string, unknown> | undefined): SessionReco
 /** The item that stores a new session. */
 export function sessionPut(session: SessionRecord): Put {
   return { Put: { TableName: sessions, Item: { ...sessionKey(session.sid), ...session }, ConditionExpression: "attribute_not_exists(pk)" } };
+}
+
+/**
+ * The transaction's condition that a session is still open (not ended, not
+ * expired): what a code exchange holds of the hosted page's session it came from.
+ */
+export function sessionOpenCheck(sid: string, now: number): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: sessions,
+      Key: sessionKey(sid),
+      ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt > :now",
+      ExpressionAttributeValues: { ":now": Math.floor(now / 1000) },
+    },
+  };
 }
 
 /**

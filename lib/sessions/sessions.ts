@@ -71,15 +71,24 @@ export function newSession(
   };
 }
 
-/** The session response: a new access token for the session, with the user as it is now. */
-export async function sessionResponse(user: UserRecord, session: Pick<SessionRecord, "sid" | "amr">, refreshToken: string): Promise<Session> {
+/** What of a session its access tokens carry besides the user. */
+export type TokenSession = Pick<SessionRecord, "sid" | "amr" | "clientId" | "scope" | "audience">;
+
+/**
+ * The session response: a new access token for the session, with the user as
+ * it is now. A session of an OAuth client keeps that client's `client_id`,
+ * `scope` and audience whichever route refreshes it.
+ */
+export async function sessionResponse(user: UserRecord, session: TokenSession, refreshToken: string): Promise<Session> {
   const { accessToken, expiresIn } = issueAccessToken(await signingKey(), {
     userId: user.userId,
     roles: user.roles,
     permissions: permissionsOf(user.roles),
     sid: session.sid,
     amr: session.amr,
-    clientId: config.firstPartyClientId,
+    clientId: session.clientId ?? config.firstPartyClientId,
+    ...(session.scope !== undefined && { scope: session.scope }),
+    ...(session.audience !== undefined && { audience: session.audience }),
   });
   return { user: toUser(user), accessToken, refreshToken, tokenType: "Bearer", expiresIn };
 }

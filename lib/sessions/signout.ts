@@ -9,7 +9,7 @@ import { endSessionRecorded, getSession, type SessionRecord } from "./session-st
 import { sessionEvent } from "./sessions.js";
 
 /** The session a refresh token opens, if the token is its live one. */
-async function sessionOf(refreshToken: string): Promise<SessionRecord | undefined> {
+export async function sessionOfRefreshToken(refreshToken: string): Promise<SessionRecord | undefined> {
   const sid = refreshTokenSid(refreshToken);
   if (!sid) return undefined;
   const session = await getSession(sid);
@@ -18,7 +18,7 @@ async function sessionOf(refreshToken: string): Promise<SessionRecord | undefine
 
 /** Signout by refresh token: ends the session a (live) refresh token belongs to, if it belongs to `userId`. */
 export async function endSessionByRefreshToken(userId: string, refreshToken: string, now = Date.now(), client: ClientInfo = {}): Promise<void> {
-  const session = await sessionOf(refreshToken);
+  const session = await sessionOfRefreshToken(refreshToken);
   const ended =
     session !== undefined &&
     session.userId === userId &&

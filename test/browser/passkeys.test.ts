@@ -20,7 +20,7 @@
 import type { CDPSession, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { authenticatorApp } from "../helpers/authenticator-app.js";
-import { browserSuite } from "../helpers/browser.js";
+import { browserSuite, COUNT_PASSKEY_REQUESTS } from "../helpers/browser.js";
 
 const PASSWORD = "amber kettle meadow 17";
 // The machine may be loaded: what the page shows may take a while.
@@ -28,15 +28,6 @@ const POLL = { timeout: 10_000 };
 
 const suite = browserSuite();
 const { problems } = suite;
-
-/** Counts, per document, the WebAuthn requests the page makes (`__passkeyRequests`), so a test can wait for the autofill's. */
-const COUNT_PASSKEY_REQUESTS = `
-  window.__passkeyRequests = 0;
-  if (navigator.credentials) {
-    const get = navigator.credentials.get.bind(navigator.credentials);
-    navigator.credentials.get = (options) => { window.__passkeyRequests += 1; return get(options); };
-  }
-`;
 
 async function newPage(): Promise<Page> {
   const context = await suite.newContext();

@@ -93,3 +93,12 @@ export function browserSuite(stackOptions: StackOptions = {}) {
     },
   };
 }
+
+/** Counts, per document, the WebAuthn requests the page makes (`__passkeyRequests`), so a test can wait for the autofill's. */
+export const COUNT_PASSKEY_REQUESTS = `
+  window.__passkeyRequests = 0;
+  if (navigator.credentials) {
+    const get = navigator.credentials.get.bind(navigator.credentials);
+    navigator.credentials.get = (options) => { window.__passkeyRequests += 1; return get(options); };
+  }
+`;

@@ -90,9 +90,9 @@ describe("openapi.yaml", () => {
         const route = `${method.toUpperCase()} ${path}`;
         const security: Record<string, string[]>[] = operation.security ?? openapi.security;
         const bearer = security.some((requirement) => "bearer" in requirement);
-        const needsRole = security.some((requirement) => (requirement.bearer ?? []).length > 0);
         if (bearer) expect(codesOf(operation, "401"), route).toContain("unauthorized");
-        expect(codesOf(operation, "403").includes("forbidden"), route).toBe(needsRole);
+        // A machine token (client credentials) has no user and no roles: every bearer route answers it 403 forbidden, except one marked as accepting it.
+        expect(codesOf(operation, "403").includes("forbidden"), route).toBe(bearer && operation["x-machine-tokens"] !== "accepted");
         if (operation.requestBody) {
           expect(codesOf(operation, "400"), route).toEqual(expect.arrayContaining(["invalid_request", "invalid_json"]));
           expect(codesOf(operation, "413"), route).toEqual(["payload_too_large"]);

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { CLIENT_AUTH_FIELDS, CLIENT_FIELDS } from "../../lib/clients/client-store.js";
 import { SESSION_CHECK_ATTRIBUTES } from "../../lib/sessions/session-check-attributes.js";
 import { USER_ACCOUNT_FIELDS, USER_FIELDS, USER_PASSKEY_FIELDS, USER_SESSION_FIELDS, USER_TOKEN_FIELDS } from "../../lib/users/user-store.js";
 
@@ -244,6 +245,10 @@ describe("the packaged template", () => {
       "ApiGatewayMethodWellDashknownJwksjsonGet", "ApiGatewayMethodWellDashknownOpenidDashconfigurationGet",
       "ApiGatewayMethodAuthPasswordForgotPost", "ApiGatewayMethodAuthPasswordResetPost", "ApiGatewayMethodAuthEmailVerifyPost",
       "ApiGatewayMethodAuthMfaVerifyPost", "ApiGatewayMethodAuthPasskeysOptionsPost", "ApiGatewayMethodAuthPasskeysVerifyPost",
+      // The OpenID provider's browser and client endpoints (clients authenticate in the body or Basic header, not with a bearer).
+      "ApiGatewayMethodWellDashknownOauthDashauthorizationDashserverGet", "ApiGatewayMethodOauth2AuthorizeGet", "ApiGatewayMethodOauth2TokenPost",
+      "ApiGatewayMethodOauth2RevokePost", "ApiGatewayMethodOauth2LogoutGet", "ApiGatewayMethodOauth2RequestsRequestidVarGet",
+      "ApiGatewayMethodOauth2RequestsRequestidVarCancelPost",
     ];
     expect(methods).toHaveLength(HTTP_ROUTES.length);
     expect(methods.map(([id]) => id)).toContain("ApiGatewayMethodAuthEmailVerifyResendPost");
@@ -343,8 +348,9 @@ describe("the packaged template", () => {
     const functions = ofType("AWS::Lambda::Function").map(([id]) => id.replace(/LambdaFunction$/, "")).map((id) => id[0]!.toLowerCase() + id.slice(1));
     const readers = (parameter: string) =>
       functions.filter((name) => parametersReadBy(name).some((arn) => JSON.stringify(arn) === JSON.stringify(ssmArn(parameter)))).sort();
-    expect(readers("signing-keys")).toEqual(["mfaVerify", "passkeyVerify", "refresh", "signin", "signup"]);
-    expect(readers("public-keys")).toEqual(["authorizer", "jwks"]);
+    expect(readers("signing-keys")).toEqual(["mfaVerify", "oauthToken", "passkeyVerify", "refresh", "signin", "signup"]);
+    // Revocation and logout verify tokens we issued (an access token, an id_token_hint).
+    expect(readers("public-keys")).toEqual(["authorizer", "jwks", "oauthLogout", "oauthRevoke"]);
     for (const name of ["authorizer", "jwks", "openidConfiguration"]) {
       expect(JSON.stringify(statementsOf(name)), name).not.toContain("signing-keys");
       expect(actions(name), name).not.toContain("kms:Decrypt");
@@ -435,10 +441,10 @@ describe("the packaged template", () => {
         expect(JSON.stringify(role.Properties.Policies), id).not.toMatch(/dynamodb:Scan|ses:\*|sqs:ReceiveMessage/);
       }
       // Batch reads only where keys are known in advance: the authorizer's session check, the device list, a page of
-      // users, a user's passkeys (their ids are on the user item).
+      // users or of clients, a user's passkeys (their ids are on the user item).
       const batchReaders = FUNCTIONS.filter((name) => actions(name).includes("dynamodb:BatchGetItem")).sort();
       expect(batchReaders).toEqual([
-        "authorizer", "listPasskeys", "listSessions", "listUsers", "passkeyOptions", "passkeyRegistrationOptions", "renamePasskey",
+        "authorizer", "listClients", "listPasskeys", "listSessions", "listUsers", "passkeyOptions", "passkeyRegistrationOptions", "renamePasskey",
       ]);
     });
   });
@@ -493,7 +499,7 @@ const ANY_USER_ITEM = "USER#0f8fad5b-d9cb-469f-a165-70867728950e";
  * whole user item (its password hash); every other read of a user item is held to a field list of the code.
  */
 const EXPECTED: Record<string, DataAccess> = {
-  authorizer:    { users: { "USER#": "BatchGet" }, sessions: { "SESSION#": "BatchGet" }, userItems: SESSION_CHECK_ATTRIBUTES.user },
+  authorizer:    { users: { "USER#": "BatchGet", "CLIENT#": "BatchGet" }, sessions: { "SESSION#": "BatchGet" }, userItems: SESSION_CHECK_ATTRIBUTES.user },
   signup:        { users: { "USER#": "Put", "EMAIL#": "Put", "USERNAME#": "Put" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" } },
   signin:        { users: { "EMAIL#": "Get", "USERNAME#": "Get", "USER#": "Get Update Check", "SIGNIN#": "Get Put Update Delete", "RECOVERY#": "Get", "MFATOKEN#": "Put" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: "whole" },
   mfaVerify:     { users: { "MFATOKEN#": "Get Update Delete", "TOTP#": "Get Update", "RECOVERY#": "Update", "USER#": "Get Check", "SIGNIN#": "Get Put Update Delete" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
@@ -510,7 +516,7 @@ const EXPECTED: Record<string, DataAccess> = {
   removePasskey: { users: { "USER#": "Get Update", "PASSKEY#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_PASSKEY_FIELDS },
   passkeyOptions: { users: { "CHALLENGE#": "Put", "MFATOKEN#": "Get", "USER#": "Get", "PASSKEY#": "BatchGet" }, userItems: USER_PASSKEY_FIELDS },
   passkeyVerify: { users: { "MFATOKEN#": "Get Delete", "PASSKEY#": "Get Update", "USER#": "Get Check", "CHALLENGE#": "Delete" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: USER_PASSKEY_FIELDS },
-  refresh:       { users: { "USER#": "Get" }, sessions: { "SESSION#": "Get Update", "REFRESH#": "Get Put" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
+  refresh:       { users: { "USER#": "Get", "CLIENT#": "Get" }, sessions: { "SESSION#": "Get Update", "REFRESH#": "Get Put" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
   signout:       { users: { "USER#": "Update" }, sessions: { "SESSION#": "Get Update" }, events: { "USER#": "Put" } },
   password:      { users: { "USER#": "Get Update", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: "whole" },
   me:            { users: { "USER#": "Get" }, userItems: USER_FIELDS },
@@ -526,8 +532,24 @@ const EXPECTED: Record<string, DataAccess> = {
   userEvents:    { users: { "USER#": "Get" }, events: { "USER#": "Query" }, userItems: ["pk"] },
   resetPassword: { users: { "TOKEN#": "Get Delete", "USER#": "Get Update", "SIGNIN#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
   verifyEmail:   { users: { "TOKEN#": "Get Delete", "USER#": "Get Update" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
+  oauthAuthorize: { users: { "CLIENT#": "Get" }, sessions: { "AUTHREQ#": "Put" } },
+  oauthRequest:  { users: { "CLIENT#": "Get" }, sessions: { "AUTHREQ#": "Get" } },
+  oauthComplete: { sessions: { "AUTHREQ#": "Get Update", "AUTHCODE#": "Put", "SESSION#": "Get" } },
+  oauthCancel:   { sessions: { "AUTHREQ#": "Get Update" } },
+  oauthToken:    { users: { "CLIENT#": "Get", "USER#": "Get Check" }, sessions: { "AUTHCODE#": "Get Update", "SESSION#": "Get Put Update Check", "REFRESH#": "Get Put" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
+  oauthUserinfo: { users: { "USER#": "Get" }, userItems: USER_FIELDS },
+  oauthRevoke:   { users: { "CLIENT#": "Get" }, sessions: { "SESSION#": "Get Update" }, events: { "USER#": "Put" } },
+  oauthLogout:   { users: { "CLIENT#": "Get" }, sessions: { "SESSION#": "Get Update" }, events: { "USER#": "Put" } },
+  createClient:  { users: { "CLIENT#": "Put" } },
+  listClients:   { users: { "CLIENT#": "BatchGet" } },
+  getClient:     { users: { "CLIENT#": "Get" } },
+  updateClient:  { users: { "CLIENT#": "Get Put" } },
+  deleteClient:  { users: { "CLIENT#": "Delete" } },
   mailer:        { users: { "EMAIL#": "Get", "USER#": "Get Update", "TOKEN#": "Put Delete", "MAILLIMIT#": "Put Update" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
 };
+/** The functions that check a client's secret, or rewrite the client item: the only ones that may read its hash. */
+const CLIENT_SECRET_READERS = ["oauthRevoke", "oauthToken", "updateClient"];
+
 /** The functions that check a password: the only ones that may read its hash (a reset sets one without reading the old). */
 const PASSWORD_READERS = ["deleteMe", "password", "signin"];
 
@@ -598,6 +620,21 @@ describe("least privilege on the data", () => {
     expect(touching).toEqual(Object.keys(EXPECTED).sort());
     for (const name of FUNCTIONS) {
       expect(normalized(dataAccessOf(dataStatements(name))), name).toEqual(normalized(EXPECTED[name] ?? {}));
+    }
+  });
+
+  it("holds every read of a client to the code's field lists: only client authentication and an update read the secret's hash", () => {
+    const clientReads = (name: string) =>
+      dataStatements(name).filter(
+        (s: Statement) => onTable(s, TABLES.users) && actionsOf(s).some((a) => READS.includes(a)) && (leadingKeys(s) ?? ["*"]).some((p) => globMatches(p, "CLIENT#abc")),
+      );
+    const secretReaders = FUNCTIONS.filter((name) => clientReads(name).some((s: Statement) => attributeLimit(s)?.includes("secretHash") ?? true)).sort();
+    expect(secretReaders).toEqual(CLIENT_SECRET_READERS);
+    for (const name of ["oauthAuthorize", "oauthRequest", "oauthLogout", "listClients", "getClient"]) {
+      for (const s of clientReads(name)) expect(attributeLimit(s), name).toEqual([...CLIENT_FIELDS]);
+    }
+    for (const name of ["oauthToken", "oauthRevoke"]) {
+      for (const s of clientReads(name)) expect(attributeLimit(s), name).toEqual([...CLIENT_AUTH_FIELDS]);
     }
   });
 

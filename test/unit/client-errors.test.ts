@@ -180,9 +180,9 @@ describe("error codes", () => {
 
   it("types every code openapi.yaml lists, by status, and accepts codes added later", () => {
     expectTypeOf<ErrorCodeFor<401>>().toEqualTypeOf<
-      "unauthorized" | "invalid_credentials" | "wrong_password" | "invalid_refresh_token" | "invalid_mfa_code" | "mfa_token_invalid" | "invalid_passkey"
+      "unauthorized" | "invalid_credentials" | "wrong_password" | "invalid_refresh_token" | "invalid_mfa_code" | "mfa_token_invalid" | "invalid_passkey" | "invalid_client"
     >();
-    expectTypeOf<ErrorCodeFor<403>>().toEqualTypeOf<"forbidden" | "account_disabled" | "email_not_verified" | "mfa_required">();
+    expectTypeOf<ErrorCodeFor<403>>().toEqualTypeOf<"forbidden" | "account_disabled" | "email_not_verified" | "mfa_required" | "login_required">();
     expectTypeOf<ErrorCodeFor<409>>().toEqualTypeOf<
       "email_taken" | "username_taken" | "self_protection" | "mfa_already_enabled" | "no_pending_enrollment" | "already_registered" | "last_sign_in_method"
     >();
@@ -208,7 +208,8 @@ describe("error codes", () => {
       username_taken: 1, self_protection: 1, payload_too_large: 1, unsupported_media_type: 1, too_many_attempts: 1,
       too_many_requests: 1, internal_error: 1, service_unavailable: 1, invalid_mfa_code: 1, mfa_token_invalid: 1,
       mfa_required: 1, mfa_already_enabled: 1, no_pending_enrollment: 1, invalid_passkey: 1, already_registered: 1,
-      last_sign_in_method: 1,
+      last_sign_in_method: 1, invalid_client: 1, invalid_grant: 1, invalid_scope: 1, login_required: 1, unauthorized_client: 1,
+      unsupported_grant_type: 1,
     } satisfies Record<KnownErrorCode, 1>;
     expectTypeOf<keyof typeof known>().toEqualTypeOf<KnownErrorCode>();
     expect([...documented].sort()).toEqual(Object.keys(known).sort());

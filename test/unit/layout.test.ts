@@ -59,7 +59,7 @@ describe("lib/ layout", () => {
     const entries = readdirSync(lib);
     const folders = entries.filter((name) => statSync(path.join(lib, name)).isDirectory());
     expect(entries.filter((name) => !folders.includes(name) && name !== "README.md")).toEqual([]);
-    expect(folders).toEqual(expect.arrayContaining(["platform", "http", "users", "methods", "accounts", "sessions", "keys", "admin", "audit", "mail"]));
+    expect(folders).toEqual(expect.arrayContaining(["platform", "http", "users", "clients", "methods", "accounts", "sessions", "keys", "admin", "audit", "mail", "oauth"]));
     for (const folder of folders) {
       const readme = readFileSync(path.join(lib, folder, "README.md"), "utf8");
       expect(readme, `lib/${folder}/README.md`).toMatch(/^# .+\n\n\S.{20,}/);
@@ -120,6 +120,9 @@ describe("lib/ layout", () => {
       "MFATOKEN#": ["methods/mfa/mfa-token-store.ts"],
       "PASSKEY#": ["methods/passkeys/passkey-store.ts"],
       "CHALLENGE#": ["methods/passkeys/challenge-store.ts"],
+      "CLIENT#": ["clients/client-store.ts"],
+      "AUTHREQ#": ["oauth/authorization-request-store.ts"],
+      "AUTHCODE#": ["oauth/code-store.ts"],
     };
     const writes = /\b(?:Put|Update|Delete)(?:Command)?\b\s*[:(]/;
     for (const [prefix, allowed] of Object.entries(owners)) {
@@ -142,6 +145,9 @@ describe("lib/ layout", () => {
       "methods/mfa/mfa-token-store.ts",
       "methods/passkeys/passkey-store.ts",
       "methods/passkeys/challenge-store.ts",
+      "clients/client-store.ts",
+      "oauth/authorization-request-store.ts",
+      "oauth/code-store.ts",
     ];
     for (const store of stores) expect(text.get(store)!.slice(0, 1200), store).toMatch(/[A-Z]+#</);
   });

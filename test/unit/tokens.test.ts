@@ -3,7 +3,7 @@ import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
 import { config } from "../../lib/platform/config.js";
 import { generateSigningKey, publicJwk } from "../../lib/keys/key-set.js";
-import { bearerToken, issueAccessToken, verifyAccessToken } from "../../lib/keys/access-tokens.js";
+import { bearerToken, issueAccessToken, issueMachineToken, verifyAccessToken } from "../../lib/keys/access-tokens.js";
 import { hashRefreshToken, newRefreshToken, refreshTokenSid } from "../../lib/sessions/refresh-tokens.js";
 import { jwtHeader, jwtPayload } from "../helpers/fixtures.js";
 import { attacksOn, forgeToken } from "../helpers/forge.js";
@@ -35,7 +35,7 @@ describe("access tokens", () => {
     expect(payload).toMatchObject({ amr: ["pwd"], permissions: [], client_id: "first-party" });
     expect(payload.exp).toBe((payload.iat as number) + 900);
     expect(payload.iss).toBe(config.issuer);
-    expect(verifyAccessToken(keys, accessToken)).toEqual(claims);
+    expect(verifyAccessToken(keys, accessToken)).toEqual({ kind: "user", ...claims });
   });
 
   it("get a fresh jti each time", () => {
@@ -48,8 +48,8 @@ describe("access tokens", () => {
     const other = generateSigningKey(0);
     const both = new Map([...keys, [other.kid, createPublicKey({ key: publicJwk(other.jwk, other.kid), format: "jwk" })]]);
     const byOther = issueAccessToken({ kid: other.kid, key: createPrivateKey({ key: other.jwk, format: "jwk" }) }, claims).accessToken;
-    expect(verifyAccessToken(both, byOther)).toEqual(claims);
-    expect(verifyAccessToken(both, issueAccessToken(signing, claims).accessToken)).toEqual(claims);
+    expect(verifyAccessToken(both, byOther)).toEqual({ kind: "user", ...claims });
+    expect(verifyAccessToken(both, issueAccessToken(signing, claims).accessToken)).toEqual({ kind: "user", ...claims });
     // The other key's token does not verify once its key is no longer published.
     expect(() => verifyAccessToken(keys, byOther)).toThrow(expect.objectContaining({ name: "InvalidAccessTokenError" }));
   });
@@ -91,12 +91,12 @@ describe("access tokens", () => {
 
   it("accept an iat within a minute of clock skew", () => {
     const token = forgeToken(rs256, { ...standard, iat: now() + 30, exp: now() + 600 }, ours);
-    expect(verifyAccessToken(keys, token).userId).toBe(claims.userId);
+    expect(verifyAccessToken(keys, token)).toMatchObject({ kind: "user", userId: claims.userId });
   });
 
   it("accept the same claims when correctly signed (the forge helper is sound)", () => {
     const token = forgeToken(rs256, { ...standard, iat: now(), exp: now() + 600 }, ours);
-    expect(verifyAccessToken(keys, token).userId).toBe(claims.userId);
+    expect(verifyAccessToken(keys, token)).toMatchObject({ kind: "user", userId: claims.userId });
     expect(jwt.decode(token)).toMatchObject({ sid: "sid-1" });
   });
 });
@@ -129,5 +129,21 @@ describe("bearer header parsing", () => {
     for (const header of [undefined, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer a.b", "Bearer a.b.c extra", "a.b.c"]) {
       expect(bearerToken(header)).toBeUndefined();
     }
+  });
+});
+
+describe("machine tokens (client credentials)", () => {
+  it("name the client as their subject, carry no sid or roles, and verify as the client's own", () => {
+    const { accessToken } = issueMachineToken(signing, { clientId: "worker-1", audience: config.audience });
+    const payload = jwt.decode(accessToken) as Record<string, unknown>;
+    expect(payload).toMatchObject({ sub: "worker-1", client_id: "worker-1", aud: config.audience });
+    expect(payload).not.toHaveProperty("sid");
+    expect(payload).not.toHaveProperty("roles");
+    expect(verifyAccessToken(keys, accessToken)).toEqual({ kind: "client", clientId: "worker-1", audience: config.audience });
+  });
+
+  it("are refused for another audience (a partner API's token is not ours)", () => {
+    const { accessToken } = issueMachineToken(signing, { clientId: "worker-1", audience: "https://partner.example.com" });
+    expect(() => verifyAccessToken(keys, accessToken)).toThrow(expect.objectContaining({ name: "InvalidAccessTokenError" }));
   });
 });

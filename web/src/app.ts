@@ -1,12 +1,14 @@
 /**
  * What every page shares: the client (the API's URL from /config.json, the
- * session in localStorage: see the README for why), the "signed in as" line,
+ * session in localStorage: see the README for why; the app is also the
+ * OpenID client `web`), the "signed in as" line,
  * the notice when the session was ended elsewhere, and form handling with
  * errors announced to screen readers (role="alert").
  */
 import {
   AuthApiError,
   AuthClient,
+  AuthorizationError,
   localStorageStorage,
   memoryStorage,
   TooManyRequestsError,
@@ -16,13 +18,15 @@ import {
 
 interface AppConfig {
   apiUrl: string;
+  /** The app's OAuth client id; `npm start` registers it as `web`, which a static build's config.json may leave out. */
+  clientId?: string;
 }
 
 export const SESSION_ENDED_NOTICE = "Your session was ended on another device, or it expired. Please sign in again.";
 
 export async function startApp(): Promise<AuthClient> {
   const config = (await (await fetch("/config.json")).json()) as AppConfig;
-  const auth = new AuthClient({ baseUrl: config.apiUrl, storage: chooseTokenStorage() });
+  const auth = new AuthClient({ baseUrl: config.apiUrl, storage: chooseTokenStorage(), clientId: config.clientId ?? "web" });
   auth.onSessionEnded(() => showNotice(SESSION_ENDED_NOTICE));
   auth.onSessionChange(showWho);
   showWho(await auth.getSession());
@@ -68,6 +72,9 @@ export function describeError(error: unknown): string {
     return `${error.message}. Try again in ${error.retryAfter ?? "a few"} seconds.`;
   }
   if (error instanceof AuthApiError) return error.message;
+  if (error instanceof AuthorizationError) {
+    return error.code === "access_denied" ? "The sign-in was cancelled." : "The sign-in could not be completed. Please sign in again.";
+  }
   if (error instanceof TypeError) return "The server could not be reached. Check your connection and try again.";
   return "Something went wrong. Please try again.";
 }
@@ -90,6 +97,23 @@ export function onSubmit(form: HTMLFormElement, handler: (data: FormData) => Pro
       .finally(() => {
         if (button) button.disabled = false;
       });
+  });
+}
+
+/**
+ * Runs `handler`, which ends by leaving the page (`location.assign`), on a
+ * click: the button stays disabled from then on, so that a second click
+ * cannot repeat what the first did; a failure is announced in `error`
+ * (role="alert") and enables it again.
+ */
+export function onClickToLeave(button: HTMLButtonElement, error: HTMLElement, handler: () => Promise<void>): void {
+  button.addEventListener("click", () => {
+    error.textContent = "";
+    button.disabled = true;
+    handler().catch((caught: unknown) => {
+      error.textContent = describeError(caught);
+      button.disabled = false;
+    });
   });
 }
 
