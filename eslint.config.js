@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    // Serverless Framework's config helpers and plugins are CommonJS, loaded by its own require().
+    files: ["**/*.cjs"],
+    languageOptions: { globals: { require: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["test/**", "bench/**"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },

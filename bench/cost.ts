@@ -17,6 +17,7 @@ import { startCapacityMeter, type CapacityMeter, type Tally } from "./capacity-m
 import { fmt, median, sidOf } from "./measure.js";
 import { PROFILE, STORED_BYTES_PER_USER, monthlyRows } from "./cost-model.js";
 import { PEER_NOTES, PRICES, PRICE_NOTES } from "./prices.js";
+import { startBenchProvider } from "./providers.js";
 import type { Section } from "./run.js";
 
 const PASSWORD = "correct horse battery staple";
@@ -114,14 +115,17 @@ export async function run(dynamodbEndpoint: string): Promise<Section> {
   const meter = await startCapacityMeter(dynamodbEndpoint);
   process.env.DYNAMODB_ENDPOINT = meter.endpoint;
   countLogBytes();
+  // The provider sign-in's outside provider (the local test IdP, in a child process): named in AUTH_PROVIDERS before lib/ is imported.
+  const { idp, providerId } = await startBenchProvider();
   try {
-    return await measureAll(meter);
+    return await measureAll(meter, providerId);
   } finally {
+    await idp.stop();
     await meter.close();
   }
 }
 
-async function measureAll(meter: CapacityMeter): Promise<Section> {
+async function measureAll(meter: CapacityMeter, providerId: string): Promise<Section> {
   // Imported after DYNAMODB_ENDPOINT points at the meter: lib/config reads it once.
   const signupFn = (await import("../functions/auth/signup.js")).handler as Handler;
   const signinFn = (await import("../functions/auth/signin.js")).handler as Handler;
@@ -155,6 +159,9 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
   const userinfoFn = (await import("../functions/oauth2/userinfo.js")).handler as Handler;
   const { registerClient } = await import("../lib/clients/clients.js");
   const { s256 } = await import("../lib/oauth/authorization.js");
+  const providerFns = await import("../functions/auth/providers.js");
+  const { signInAtLocalIdp } = await import("../test/helpers/local-idp.js");
+  const { authorizeEvent: providerAuthorizeEvent, callbackEvent } = await import("./providers.js");
   const memory = memorySizes();
 
   // Mail: request handlers queue jobs at a stand-in for Lambda's invoke API (bench/run.ts);
@@ -256,6 +263,39 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
       queryStringParameters: query,
       multiValueQueryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),
     });
+
+  /**
+   * A sign-in through the outside provider by the relying party: GET /oauth2/authorize?…&provider= (302 to the provider),
+   * the user at the provider (their browser and the provider's servers: no Lambda, no request of ours), the provider's
+   * redirect to our callback (which calls the provider's token endpoint: its answer time is billed as waiting), and the
+   * relying party's code exchange. The answer of the code exchange.
+   */
+  async function providerSignin(email: string, inv: Invocation[]): Promise<APIGatewayProxyResult> {
+    const verifier = randomBytes(32).toString("base64url");
+    const query = {
+      response_type: "code",
+      client_id: rp.client.clientId,
+      redirect_uri: REDIRECT_URI,
+      scope: "openid email profile",
+      state: randomBytes(16).toString("base64url"),
+      nonce: randomBytes(16).toString("base64url"),
+      code_challenge: s256(verifier),
+      code_challenge_method: "S256",
+      provider: providerId,
+    };
+    const authorize = await invoke(authorizeFn, "oauthAuthorize", providerAuthorizeEvent(query), inv);
+    if (authorize.statusCode !== 302) return authorize;
+    const { callback } = await signInAtLocalIdp(String(authorize.headers?.Location), email, { deliver: false });
+    const answered = await invoke(providerFns.callbackGetHandler as Handler, "providerCallbackGet", callbackEvent(providerId, callback.params), inv);
+    const code = answered.statusCode === 302 ? new URL(String(answered.headers?.Location)).searchParams.get("code") : null;
+    if (!code) return { statusCode: answered.statusCode === 302 ? 400 : answered.statusCode, body: String(answered.headers?.Location ?? answered.body) };
+    return invoke(
+      tokenFn,
+      "oauthToken",
+      tokenEvent(basic(rp.client.clientId, rp.clientSecret!), { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+      inv,
+    );
+  }
 
   /** An operation: `prepare` (not measured) sets up state, `act` is what a client's one request costs. */
   interface Operation {
@@ -551,6 +591,21 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
       expect: 200,
       apiRequests: 1,
     },
+    // Outside identity providers: per operation only (the monthly profile below signs its users in through the JSON routes).
+    {
+      // A returning user: the identity was linked by a first sign-in through the provider (not measured).
+      name: "provider sign-in, returning user (authorize, callback, code exchange)",
+      prepare: async () => {
+        const email = `cost-provider-${process.pid}-${counter++}@example.com`;
+        const first = await providerSignin(email, []);
+        if (first.statusCode !== 200) throw new Error(`the first provider sign-in answered ${first.statusCode}: ${first.body}`);
+        await runMailer([]); // whatever the first sign-in queued, sent outside the measured operation
+        return { email };
+      },
+      act: (s, inv) => providerSignin(s.email!, inv),
+      expect: 200,
+      apiRequests: 3,
+    },
   ];
 
   async function sample(op: Operation): Promise<Sample> {
@@ -599,6 +654,8 @@ async function measureAll(meter: CapacityMeter): Promise<Section> {
     "hosted page's session at hand (a sign-in there first adds a signin; single sign-on adds the page's GET /users/me check",
     "instead, whose authorizer answer the completion then finds cached), and a machine token (client credentials, then the",
     `authorizer's check of it at an API) ${usd(perMillion["machine token (client credentials + one authorizer check)"] ?? 0)} per 1M.`,
+    "Nor outside providers: a returning user's sign-in through one (authorize, the provider's callback with its token call,",
+    `the code exchange, three requests) costs ${usd(perMillion["provider sign-in, returning user (authorize, callback, code exchange)"] ?? 0)} per 1M, the provider's answer time billed as waiting.`,
   ];
   const model =
     missing.length > 0

@@ -8,6 +8,8 @@ const PASSWORD = "correct horse battery staple";
 async function main(name: string): Promise<Section> {
   // Cost meters every DynamoDB call: it must point lib/ at its meter before lib/ is first imported.
   if (name === "cost") return (await import("./cost.js")).run(process.env.DYNAMODB_ENDPOINT!);
+  // The providers section names its provider in AUTH_PROVIDERS, which lib/ reads once: before lib/ is imported too.
+  if (name === "providers") return (await import("./providers.js")).run();
   // A user with a live session, for the sections that need real tokens.
   const { signup } = await import("../lib/accounts/signup.js");
   const email = `bench-${name}-${Date.now()}@example.com`;

@@ -16,6 +16,8 @@
  * Or through the API's OpenID provider, as an OAuth client (`clientId`):
  * `signInWithRedirect`, then `handleRedirectCallback` at the redirect URI
  * (redirect.ts). The session it keeps refreshes and ends like any other.
+ * With `{ provider }` (one of `providers()`), straight through that outside
+ * identity provider ("Continue with Google").
  *
  * Refreshes are shared: callers in one page join the refresh in flight; tabs
  * that share the session (localStorage) take a Web Lock for a short time and,
@@ -53,6 +55,7 @@ import type {
   MfaVerifyRequest,
   PasskeyRequestOptions,
   PasskeyVerifyRequest,
+  ProviderList,
   Session,
   SigninRequest,
   SignoutRequest,
@@ -250,6 +253,16 @@ export class AuthClient {
   ): Promise<Session> {
     const response = await getAssertion(await this.passkeySigninOptions(mfaToken));
     return this.verifyPasskey(mfaToken === undefined ? { response } : { response, mfaToken });
+  }
+
+  /**
+   * GET /auth/providers: the outside identity providers the API is
+   * configured with (`{ id, name }`), for "Continue with <name>" buttons that
+   * call `signInWithRedirect({ provider: id, ... })` (or, on the hosted
+   * page, `authorization.withProvider`).
+   */
+  providers(): Promise<ProviderList> {
+    return this.#call<ProviderList>(callFor(ROUTES.listProviders), "none");
   }
 
   /**

@@ -10,12 +10,19 @@
  *   const { redirectTo } = await auth.authorization.complete(requestId);
  *   location.assign(redirectTo);
  *
+ * Or the page hands the request to an outside provider ("Continue with
+ * <name>", the providers of `auth.providers()`): `withProvider` answers the
+ * provider's authorization URL; the provider's callback at the API then ends
+ * the request itself (a code to the client), or, for a user with a second
+ * factor, comes back to the hosted page with `#mfaToken=...&factors=...` for
+ * the second step (`auth.verifyMfa`, then `complete`).
+ *
  * Each answers 404 `not_found` for a request that is unknown, expired (after
  * 10 minutes) or already finished.
  */
 import type { Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
-import type { AuthorizationRedirect, AuthorizationRequestBody } from "./types.js";
+import type { AuthorizationRedirect, AuthorizationRequestBody, ProviderRedirect } from "./types.js";
 
 export function authorizationRoutes(transport: Transport) {
   return {
@@ -31,6 +38,13 @@ export function authorizationRoutes(transport: Transport) {
      */
     complete: (requestId: string) =>
       transport.call<AuthorizationRedirect>(callFor(ROUTES.completeAuthorization, { params: { requestId } }), "bearer"),
+    /**
+     * POST /oauth2/requests/{requestId}/provider: signs the request in
+     * through the outside provider `provider` (an id of `GET /auth/providers`):
+     * `redirectTo` is the provider's authorization URL, to send the browser to.
+     */
+    withProvider: (requestId: string, provider: string) =>
+      transport.call<ProviderRedirect>(callFor(ROUTES.authorizeWithProvider, { params: { requestId }, body: { provider } }), "none"),
     /** POST /oauth2/requests/{requestId}/cancel: the redirect with `error=access_denied`. */
     cancel: (requestId: string) =>
       transport.call<AuthorizationRedirect>(callFor(ROUTES.cancelAuthorization, { params: { requestId } }), "none"),

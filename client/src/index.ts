@@ -8,6 +8,8 @@
  *   await auth.signInWithPasskey((optionsJSON) => startAuthentication({ optionsJSON })); // or passkeys-browser.ts
  *   await auth.signInWithRedirect({ redirectUri: `${location.origin}/callback` });     // as the OAuth client `clientId`
  *   await auth.handleRedirectCallback(location.href);                                   // at the redirect URI
+ *   const { providers } = await auth.providers();                                       // "Continue with " + providers[0].name
+ *   await auth.signInWithRedirect({ redirectUri: `${location.origin}/callback`, provider: providers[0].id });
  *   const { user } = await auth.me.get();
  *   const response = await auth.authFetch("https://api.example.com/orders");
  *   auth.onSessionEnded(() => showSignedOutNotice());

@@ -153,6 +153,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The outside providers users may sign in with
+         * @description Each outside OpenID provider configured in `AUTH_PROVIDERS` (or `AUTH_PROVIDERS_FILE`):
+         *     its `id`, for `/oauth2/authorize?provider=<id>`, `POST
+         *     /oauth2/requests/{requestId}/provider` and the identity routes, and its `name`, for a
+         *     "Continue with <name>" button. Under `npm start` the local test provider (`local`,
+         *     "Local test provider") is one of them, unless `LOCAL_IDP=false`. An empty list when none
+         *     is configured. Never an issuer, a client id or a secret.
+         */
+        get: operations["listProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/providers/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where an outside provider sends the browser back (its authorization response)
+         * @description The redirect URI to register at the provider: `<ISSUER_URL>/auth/providers/<id>/callback`.
+         *     The provider sends the browser here with `code` and `state`, or `error` and `state`, in
+         *     the query; a provider configured with `responseMode: "form_post"` (Apple) posts the same
+         *     fields as a form to `POST` on this path. Browsers come here, not programs. It answers a
+         *     redirect (302), but in one race (the 404 below):
+         *
+         *     1. `state` is looked up and spent by one conditional write. Unknown, expired (10 minutes),
+         *        already used or another provider's, or `{provider}` not a configured provider, or the
+         *        authorization request it was for already finished: 302 to
+         *        `<APP_URL>/authorize?error=invalid_state`, where the hosted page says so.
+         *     2. The code is exchanged at the provider's token endpoint with the PKCE verifier (S256)
+         *        kept with the state, and the provider's ID token is verified by `openid-client`:
+         *        signature by the provider's JWKS, `iss`, `aud`, `exp`, the `nonce` kept with the
+         *        state, and `azp` when present. A provider's `error` (its code is handed on, e.g.
+         *        `access_denied`), or a code it did not issue or an ID token that does not verify
+         *        (`invalid_grant`), ends the flow; no account is touched.
+         *     3. The account rules pick the account: (a) the user already linked to the provider's
+         *        `sub`; else (b), when the provider says `email_verified: true` and an account has that
+         *        email, that account, linked now, only if its own email is verified (otherwise
+         *        `account_exists`, and nothing is linked); else (c), when the provider says
+         *        `email_verified: true`, a new user (that email, verified; no password; roles
+         *        `["user"]`) linked to the identity; a provider that does not verify the email creates
+         *        nothing (`email_not_verified`). A disabled account: `account_disabled`. The user, its
+         *        claims, the identity and the event are written in one transaction.
+         *     4. Without a second factor: a code for the client that started `/oauth2/authorize` (its
+         *        session's `amr` is `["fed"]`, `auth_time` now; the `signin` event has `method:
+         *        "provider:<id>"`) and 302 to the client's `redirect_uri` with `code`, `state` and `iss`.
+         *        With a second factor: 302 to `<APP_URL>/authorize?request=<requestId>#mfaToken=<token>&factors=<factors>`;
+         *        the hosted page asks for the second step (`POST /auth/mfa/verify`, or a passkey) and
+         *        completes the request as after a password.
+         *
+         *     Failures of a sign-in whose authorization request is known go to the client's
+         *     `redirect_uri` as `error=access_denied`, `error_description=<code>: <text>`, `state` and
+         *     `iss`, `<code>` being `account_exists`, `email_not_verified`, `account_disabled`, the
+         *     provider's own error code, or `invalid_grant` (its answer did not verify).
+         *
+         *     A link started by `POST /users/me/identities` ends at its `redirectUri` instead, with
+         *     `?linked=<provider>` once the identity is linked to the caller, or with
+         *     `?error=<code>&provider=<provider>`: `identity_in_use` (the identity is another user's),
+         *     `already_registered` (the caller has another identity of this provider), the
+         *     provider's own error code or `invalid_grant`. Nothing changes then.
+         *
+         *     404 `not_found` (JSON): the authorization request was finished while the user was at the
+         *     provider (cancelled in another tab, or completed twice).
+         */
+        get: operations["providerCallback"];
+        put?: never;
+        /**
+         * Where an outside provider posts its authorization response (form_post response mode)
+         * @description The same as `GET` on this path, for a provider configured with `responseMode:
+         *     "form_post"` (Apple): the provider's page posts `code` and `state` (or `error` and
+         *     `state`) as a form (`application/x-www-form-urlencoded`, OAuth 2.0 Form Post Response
+         *     Mode), not JSON. Apple adds `user`, a JSON text with the user's name, on the first
+         *     authorization only. The answer is the same 302. No cookie is needed (the state is kept
+         *     by this API, not by the browser), so the cross-site POST from the provider's page works
+         *     in every browser.
+         *
+         *     400 `invalid_request`: the body is not a form (`invalid_json` is never sent here; it is
+         *     listed because every route that takes a body shares it); 413 over 16 KiB; 415 not
+         *     declared as a form. 404 `not_found`: as for `GET`.
+         */
+        post: operations["providerCallbackFormPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/refresh": {
         parameters: {
             query?: never;
@@ -414,6 +516,17 @@ export interface paths {
          *        (or finds them signed in), then sends the browser to `redirect_uri` with `code`,
          *        `state` (when sent) and `iss` (RFC 9207), or with `error=access_denied` when the
          *        user cancels.
+         *     4. With `provider=<id>` (an outside provider of `GET /auth/providers`), the browser goes
+         *        (302) straight to that provider's authorization endpoint instead, skipping the hosted
+         *        page: authorization code flow with PKCE (S256), `state` and `nonce` (kept 10 minutes,
+         *        single-use, bound to this request). The provider's callback
+         *        (`/auth/providers/{provider}/callback`) ends the flow at `redirect_uri` with `code`,
+         *        `state` and `iss`, or with `error=access_denied` and an `error_description` that
+         *        starts with the reason's code (`account_exists`, `email_not_verified`,
+         *        `account_disabled`); a user with a second factor answers it on the hosted page first.
+         *        A `provider` that names no configured provider is `invalid_request` at the redirect
+         *        URI; a provider that cannot be reached (its discovery fails) is
+         *        `temporarily_unavailable` there.
          *
          *     PKCE with `S256` is required of every client, public or confidential. `state` and
          *     `nonce` are optional and handed back unchanged (`nonce` in the ID token). Registered
@@ -502,6 +615,38 @@ export interface paths {
          *     `not_found` when it is unknown, expired or finished. No body is read.
          */
         post: operations["cancelAuthorization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/requests/{requestId}/provider": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Continue an authorization request at an outside provider (the hosted page's "Continue with <name>")
+         * @description For the hosted sign-in page's "Continue with <name>" buttons. Stores a provider state
+         *     bound to this authorization request (single-use, 10 minutes, with a PKCE verifier and a
+         *     `nonce`) and answers the provider's authorization URL (authorization code flow, PKCE
+         *     S256, `state`, `nonce`, the provider's `scopes`, and `response_mode=form_post` when
+         *     configured) for the page to `location.assign`. The provider's callback finishes the
+         *     request (see `GET /auth/providers/{provider}/callback`). The same as sending
+         *     `/oauth2/authorize` with `provider=<id>`, once the request exists. When the provider
+         *     cannot be reached (its discovery fails), `redirectTo` is the client's `redirect_uri` with
+         *     `error=temporarily_unavailable` instead, and the request stays open.
+         *
+         *     400 `invalid_request`: `provider` is missing or names no configured provider. 404
+         *     `not_found`: the request is unknown, expired or finished. No token is needed: the
+         *     request id travels only in the hosted page's URL.
+         */
+        post: operations["continueWithProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1015,9 +1160,9 @@ export interface paths {
          * @description Removes the passkey (it no longer signs in; the authenticator may still hold it until
          *     the user deletes it there) and records `passkey_removed`. A credential id that is not
          *     one of the caller's passkeys gets 404 `not_found`, whoever it belongs to. The caller's
-         *     last way to sign in cannot be removed: a user without a password gets 409
-         *     `last_sign_in_method` for their only passkey (set a password or add another passkey
-         *     first). A caller who has a second factor needs a multi-factor session (403
+         *     last way to sign in cannot be removed: a user without a password or a linked outside
+         *     identity gets 409 `last_sign_in_method` for their only passkey (set a password or add
+         *     another passkey first). A caller who has a second factor needs a multi-factor session (403
          *     `mfa_required` otherwise).
          */
         delete: operations["removeMyPasskey"];
@@ -1029,6 +1174,80 @@ export interface paths {
          *     id that is not one of the caller's passkeys gets 404 `not_found`, whoever it belongs to.
          */
         patch: operations["renameMyPasskey"];
+        trace?: never;
+    };
+    "/users/me/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's linked outside identities
+         * @description One entry per outside provider the caller's account is linked to (at most one identity
+         *     per provider), oldest first: the provider's `id`, the email the provider reported when
+         *     it was linked (when it reported one), and when it was linked. Never the provider's `sub`
+         *     or tokens.
+         */
+        get: operations["listMyIdentities"];
+        put?: never;
+        /**
+         * Start linking an outside identity to the caller's account
+         * @description Stores a provider state bound to the caller (the user and `redirectUri`; single-use, 10
+         *     minutes) and answers `authorizeUrl`, the provider's authorization URL: send the browser
+         *     there. Once the user signs in at the provider, its callback links that identity to the
+         *     caller, records `identity_linked`, and sends the browser to `redirectUri` with
+         *     `?linked=<provider>`; or with `?error=<code>&provider=<provider>` and nothing changed:
+         *     `identity_in_use` (the identity is another user's: signing in with it reaches that
+         *     account), `already_registered` (the caller has another identity of this provider:
+         *     unlink it first), the provider's own error code (e.g. `access_denied`), or
+         *     `invalid_grant` (its answer did not verify). The provider's email need not be the
+         *     account's, nor verified: the user proves both sides, the account by this token and
+         *     the identity at the provider.
+         *
+         *     Linking adds a way in: a caller who has a second factor needs a multi-factor session
+         *     (403 `mfa_required` otherwise), the caller's own email must be verified (403
+         *     `email_not_verified` otherwise: whoever signed up with someone else's address must not
+         *     link an identity that outlives the owner's reset), and the caller's session is checked
+         *     live, here and again at the callback (401 once it has ended, even within the
+         *     authorizer's cache time). The provider is asked to sign the user in anew
+         *     (`prompt=login`), so that a link URL sent to someone else's browser cannot ride on an
+         *     open session there. 400 `invalid_request`: `provider`
+         *     names no configured provider, or `redirectUri` is not on one of the allowed origins
+         *     (`CORS_ORIGINS` and `APP_URL`'s).
+         */
+        post: operations["linkMyIdentity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/identities/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink one of the caller's outside identities
+         * @description Removes the link: the identity no longer signs in to this account (the provider keeps
+         *     its own account), and `identity_unlinked` is recorded. Unlinking does not block the
+         *     identity: under the account rules, its next sign-in links it again when the provider
+         *     and the account both still report the same verified email. 404 `not_found`: the caller
+         *     has no identity of this provider. The caller's last way to sign in cannot be removed:
+         *     409 `last_sign_in_method` when the caller has no password, no passkey and no other
+         *     identity (set a password through a password-reset email first).
+         */
+        delete: operations["unlinkMyIdentity"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/users": {
@@ -1524,6 +1743,56 @@ export interface components {
             /** @description How the authenticator can be reached, as it reported at registration. */
             transports?: components["schemas"]["AuthenticatorTransport"][];
         };
+        /** @description An outside provider's id, as configured in `AUTH_PROVIDERS` (`local` for the local test provider of `npm start`). */
+        ProviderId: string;
+        /** @description What a "Continue with <name>" button shows, as configured. */
+        ProviderName: string;
+        Provider: {
+            id: components["schemas"]["ProviderId"];
+            name: components["schemas"]["ProviderName"];
+        };
+        ProviderList: {
+            /** @description The configured providers, in the order of the configuration. */
+            providers: components["schemas"]["Provider"][];
+        };
+        /** @description An outside identity (a provider's account, known to this API by the provider's `sub`) linked to the user. */
+        Identity: {
+            provider: components["schemas"]["ProviderId"];
+            /** @description The email address the provider reported when the identity was linked, when it reported one (with Apple, possibly a private relay address). */
+            email?: string;
+            linkedAt: components["schemas"]["Timestamp"];
+        };
+        IdentityLinkRequest: {
+            provider: components["schemas"]["ProviderId"];
+            /**
+             * Format: uri
+             * @description Where the browser goes once the link is made (with `?linked=<provider>`) or has
+             *     failed (with `?error=<code>`): an absolute URL on one of the allowed origins,
+             *     `CORS_ORIGINS` and `APP_URL`'s (e.g. `<APP_URL>/profile`).
+             */
+            redirectUri: string;
+        };
+        ProviderChoiceRequest: {
+            provider: components["schemas"]["ProviderId"];
+        };
+        /**
+         * @description The provider's authorization response posted as a form (OAuth 2.0 Form Post Response
+         *     Mode): `code` and `state`, or `error` and `state`. Other fields are ignored.
+         */
+        ProviderCallbackForm: {
+            /** @description The provider's authorization code. */
+            code?: string;
+            /** @description The `state` this API sent to the provider. */
+            state?: string;
+            /** @description The provider's error (e.g. `user_cancelled_authorize` from Apple, `access_denied`). */
+            error?: string;
+            error_description?: string;
+            /**
+             * @description Apple only, on the first authorization of the app by this Apple ID: a JSON text
+             *     with `name` (`firstName`, `lastName`) and `email`. Apple never sends it again.
+             */
+            user?: string;
+        };
         User: {
             id: components["schemas"]["UserId"];
             email: components["schemas"]["Email"];
@@ -1579,7 +1848,7 @@ export interface components {
         /** @description The client's IP address (IPv4 or IPv6) as API Gateway saw it. */
         IpAddress: string;
         /** @enum {string} */
-        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset" | "passkey_added" | "passkey_removed" | "client_authorized" | "code_reuse_detected";
+        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset" | "passkey_added" | "passkey_removed" | "identity_linked" | "identity_unlinked" | "client_authorized" | "code_reuse_detected";
         Event: {
             type: components["schemas"]["EventType"];
             at: components["schemas"]["Timestamp"];
@@ -1589,9 +1858,11 @@ export interface components {
             /** @description On `client_authorized` and `code_reuse_detected`, the OAuth client concerned. */
             clientId?: components["schemas"]["ClientId"];
             /**
-             * @description On `signin` events, how the user signed in first (`password` or `passkey`; later
-             *     `provider:<id>`); on `mfa_enabled` and `mfa_disabled`, which second factor (`totp`); on
-             *     `passkey_added` and `passkey_removed`, `passkey`.
+             * @description On `signin` events, how the user signed in first (`password`, `passkey`, or
+             *     `provider:<id>` through an outside provider); on `mfa_enabled` and `mfa_disabled`,
+             *     which second factor (`totp`); on `passkey_added` and `passkey_removed`, `passkey`; on
+             *     `identity_linked` and `identity_unlinked`, and on the `signup` of an account an outside
+             *     provider created, the provider (`provider:<id>`).
              */
             method?: string;
         };
@@ -2174,9 +2445,10 @@ export interface components {
             };
         };
         /**
-         * @description To the hosted sign-in page (`<APP_URL>/authorize?request=<requestId>`), or, for a bad
-         *     request of a known client and a registered redirect URI, to that redirect URI with
-         *     `error`, `error_description`, `state` (when sent) and `iss`. No body.
+         * @description To the hosted sign-in page (`<APP_URL>/authorize?request=<requestId>`), to the outside
+         *     provider's authorization endpoint (with `provider`), or, for a bad request of a known
+         *     client and a registered redirect URI, to that redirect URI with `error`,
+         *     `error_description`, `state` (when sent) and `iss`. No body.
          */
         AuthorizeRedirect: {
             headers: {
@@ -2237,6 +2509,80 @@ export interface components {
             };
             content: {
                 "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /** @description The configured outside providers. */
+        ProviderListBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ProviderList"];
+            };
+        };
+        /**
+         * @description Where the browser goes after the provider's answer. No body. One of: the client's
+         *     `redirect_uri` with `code`, `state` and `iss` (signed in), or with `error=access_denied`,
+         *     `error_description=<code>: <text>`, `state` and `iss` (`account_exists`,
+         *     `email_not_verified`, `account_disabled`, the provider's own error, or `invalid_grant`);
+         *     the hosted page with the request and, in the fragment, `mfaToken` and `factors` (a
+         *     second step is due); a link's `redirectUri` with `linked=<provider>`, or with
+         *     `error=<code>` (`identity_in_use`, `already_registered`, ...) and `provider`; or
+         *     `<APP_URL>/authorize?error=invalid_state` (the state is unknown, expired or used).
+         */
+        ProviderCallbackRedirect: {
+            headers: {
+                Location: components["headers"]["Location"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description Where the hosted page sends the browser next (`location.assign`), the outside provider's authorization URL. */
+        ProviderRedirectTo: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    redirectTo: string;
+                };
+            };
+        };
+        /** @description The caller's linked outside identities. */
+        IdentityListBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    identities: components["schemas"]["Identity"][];
+                };
+            };
+        };
+        /** @description Where to send the browser to sign in at the provider, for the link. */
+        IdentityLinkBody: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description The provider's authorization URL (code flow, PKCE S256, `state`, `nonce`); single-use, 10 minutes.
+                     */
+                    authorizeUrl: string;
+                };
             };
         };
         /** @description The pending authorization request. */
@@ -2543,8 +2889,10 @@ export interface components {
             };
         };
         /**
-         * @description `forbidden`: a machine token (client credentials) on a route that acts for a user; only
-         *     routes that need no user (`GET /messages/protected`) accept one.
+         * @description `forbidden`: a machine token (client credentials) on a route that acts for a user (only
+         *     routes that need no user, `GET /messages/protected`, accept one); or another
+         *     application's token (issued to an OAuth client other than the web app's) on a route
+         *     that changes or administers the account: those take the API's own app's tokens only.
          */
         UserRequired: {
             headers: {
@@ -2574,6 +2922,24 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
                     code: "forbidden" | "mfa_required";
+                };
+            };
+        };
+        /**
+         * @description `mfa_required`: the caller has a second factor and the session is not multi-factor.
+         *     `email_not_verified`: the caller's own email is not verified yet. `forbidden`: a machine
+         *     token, or another application's token (the account routes take the API's own app's).
+         */
+        LinkForbidden: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "forbidden" | "mfa_required" | "email_not_verified";
                 };
             };
         };
@@ -2616,7 +2982,9 @@ export interface components {
         /**
          * @description `not_found`: no such user, or no such live session of the caller; on the second-factor
          *     routes, no such factor (TOTP not enabled, no second factor); on the passkey routes, no
-         *     such passkey of the caller. API Gateway answers the same
+         *     such passkey of the caller; on the outside-provider routes, no such configured provider,
+         *     or no identity of it linked to the caller; for an authorization request, one that is
+         *     unknown, expired or finished. API Gateway answers the same
          *     to a path or method the API does not have.
          */
         NotFound: {
@@ -2798,9 +3166,9 @@ export interface components {
             };
         };
         /**
-         * @description `last_sign_in_method`: this is the caller's only way to sign in (no password and no
-         *     other passkey): set a password (through a password-reset email) or add another passkey
-         *     first.
+         * @description `last_sign_in_method`: this is the caller's only way to sign in (no password, and no
+         *     other passkey or linked outside identity): set a password (through a password-reset
+         *     email), add another passkey or link another identity first.
          */
         LastSignInMethod: {
             headers: {
@@ -2912,8 +3280,8 @@ export interface components {
         };
         /**
          * @description `unsupported_media_type`: the body is not declared as JSON (`Content-Type` missing or not
-         *     `application/json`), or, at the token and revocation endpoints, not as
-         *     `application/x-www-form-urlencoded`.
+         *     `application/json`), or, at the token and revocation endpoints and an outside provider's
+         *     form-post callback, not as `application/x-www-form-urlencoded`.
          */
         UnsupportedMediaType: {
             headers: {
@@ -3049,6 +3417,11 @@ export interface components {
          *     passkeys, gets 404 `not_found`.
          */
         PasskeyId: components["schemas"]["CredentialId"];
+        /**
+         * @description An outside provider's id, as `GET /auth/providers` lists it (`[a-z0-9-]`, at most 32
+         *     characters).
+         */
+        Provider: components["schemas"]["ProviderId"];
         /** @description Page size, 1 to 100 (50 when absent); anything else gets 400 `invalid_request`. */
         Limit: number;
         /** @description The `nextCursor` of the previous page, as it was given. Opaque; a cursor the server did not issue gets 400 `invalid_request`. */
@@ -3196,6 +3569,89 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["PasskeyVerifyUnauthorized"];
             403: components["responses"]["PasskeyVerifyForbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ProviderListBody"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    providerCallback: {
+        parameters: {
+            query?: {
+                /** @description The provider's authorization code, exchanged once at its token endpoint. */
+                code?: string;
+                /** @description The `state` this API sent to the provider; single-use, 10 minutes. */
+                state?: string;
+                /** @description The provider's error (RFC 6749 4.1.2.1), e.g. `access_denied` when the user declined there. */
+                error?: string;
+                /** @description The provider's text for its error; never shown as it is. */
+                error_description?: string;
+                /** @description The provider's issuer (RFC 9207), when it sends one; compared with the configured issuer. */
+                iss?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description An outside provider's id, as `GET /auth/providers` lists it (`[a-z0-9-]`, at most 32
+                 *     characters).
+                 */
+                provider: components["parameters"]["Provider"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            302: components["responses"]["ProviderCallbackRedirect"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    providerCallbackFormPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description An outside provider's id, as `GET /auth/providers` lists it (`[a-z0-9-]`, at most 32
+                 *     characters).
+                 */
+                provider: components["parameters"]["Provider"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["ProviderCallbackForm"];
+            };
+        };
+        responses: {
+            302: components["responses"]["ProviderCallbackRedirect"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -3463,6 +3919,11 @@ export interface operations {
                 max_age?: number;
                 /** @description An email address the hosted page pre-fills. */
                 login_hint?: string;
+                /**
+                 * @description An outside provider's id (`GET /auth/providers`): go straight to that provider instead
+                 *     of the hosted page. One that names no configured provider is `invalid_request`.
+                 */
+                provider?: components["schemas"]["ProviderId"];
             };
             header?: never;
             path?: never;
@@ -3549,6 +4010,38 @@ export interface operations {
         responses: {
             200: components["responses"]["AuthorizationRedirectTo"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    continueWithProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description An authorization request's id, as `/oauth2/authorize` put it in the hosted page's URL
+                 *     (`?request=`): 256 random bits, base64url. Anything else names no request and gets 404
+                 *     `not_found`.
+                 */
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderChoiceRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ProviderRedirectTo"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4142,6 +4635,80 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listMyIdentities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["IdentityListBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    linkMyIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentityLinkRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["IdentityLinkBody"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["LinkForbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    unlinkMyIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description An outside provider's id, as `GET /auth/providers` lists it (`[a-z0-9-]`, at most 32
+                 *     characters).
+                 */
+                provider: components["parameters"]["Provider"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["NoContent"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["LastSignInMethod"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];

@@ -76,6 +76,14 @@ export const ROUTES = {
   getClient: { method: "GET", path: "/oauth2/clients/{clientId}", auth: "bearer" },
   updateClient: { method: "PATCH", path: "/oauth2/clients/{clientId}", auth: "bearer" },
   deleteClient: { method: "DELETE", path: "/oauth2/clients/{clientId}", auth: "bearer" },
+  // Outside identity providers. The callbacks are where a provider sends the browser (GET, or POST for form_post), not calls.
+  listProviders: { method: "GET", path: "/auth/providers", auth: "none" },
+  providerCallback: { method: "GET", path: "/auth/providers/{provider}/callback", auth: "none" },
+  providerFormPostCallback: { method: "POST", path: "/auth/providers/{provider}/callback", auth: "none" },
+  listMyIdentities: { method: "GET", path: "/users/me/identities", auth: "bearer" },
+  linkMyIdentity: { method: "POST", path: "/users/me/identities", auth: "bearer" },
+  unlinkMyIdentity: { method: "DELETE", path: "/users/me/identities/{provider}", auth: "bearer" },
+  authorizeWithProvider: { method: "POST", path: "/oauth2/requests/{requestId}/provider", auth: "none" },
 } as const satisfies Record<string, Route>;
 
 export type RouteName = keyof typeof ROUTES;

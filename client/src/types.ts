@@ -132,3 +132,16 @@ export type ClientUpdateRequest = JsonRequestOf<paths["/oauth2/clients/{clientId
 export type ListQuery = Query<paths["/users/me/events"]["get"]>;
 /** `ListQuery` and `?email=` (exact, case-insensitive). */
 export type UserListQuery = Query<paths["/users"]["get"]>;
+
+/** `{ providers }`: the outside identity providers the API is configured with (`GET /auth/providers`). */
+export type ProviderList = JsonOf<paths["/auth/providers"]["get"]["responses"][200]>;
+/** An outside identity provider: `id` (for `provider` options and routes) and `name` (for "Continue with <name>"). */
+export type IdentityProvider = ProviderList["providers"][number];
+/** `{ identities }`: the outside accounts linked to the signed-in user. */
+export type IdentityList = JsonOf<paths["/users/me/identities"]["get"]["responses"][200]>;
+/** An outside account linked to the user: its `provider` id, the `email` it reported (when it did) and `linkedAt`. */
+export type Identity = IdentityList["identities"][number];
+/** `{ authorizeUrl }`: where the browser goes to link an identity (`POST /users/me/identities`). */
+export type IdentityLinkStart = JsonOf<paths["/users/me/identities"]["post"]["responses"][200]>;
+/** `{ redirectTo }`: the provider's authorization URL, for the hosted page's "Continue with <name>". */
+export type ProviderRedirect = JsonOf<paths["/oauth2/requests/{requestId}/provider"]["post"]["responses"][200]>;

@@ -1,5 +1,6 @@
 /** The hosted sign-in page's calls on an authorization request: read it, complete it with the page's session, or cancel it. */
-import { cancelRequest, completeRequest, describeRequest } from "../../lib/oauth/authorization.js";
+import { cancelRequest, completeRequest, continueWithProvider, describeRequest } from "../../lib/oauth/authorization.js";
+import { parseProviderChoice } from "../../lib/methods/providers/input.js";
 import { json, protectedRoute, publicRoute } from "../../lib/http/routes.js";
 import { parseRequestId } from "../../lib/oauth/input.js";
 
@@ -13,4 +14,9 @@ export const completeHandler = protectedRoute({ body: "none" }, async ({ event, 
 
 export const cancelHandler = publicRoute({ body: "none" }, async ({ event }) =>
   json(200, { redirectTo: await cancelRequest(parseRequestId(event.pathParameters?.requestId)) }),
+);
+
+/** The hosted page's "Continue with <provider>": where the browser goes for this request. */
+export const providerHandler = publicRoute({ body: "json" }, async ({ event, body }) =>
+  json(200, { redirectTo: await continueWithProvider(parseRequestId(event.pathParameters?.requestId), parseProviderChoice(body)) }),
 );

@@ -2,4 +2,4 @@
 import { json, protectedRoute } from "../../lib/http/routes.js";
 import { userInfo } from "../../lib/oauth/userinfo.js";
 
-export const handler = protectedRoute({ body: "none", errors: "oauth" }, async ({ caller }) => json(200, await userInfo(caller)));
+export const handler = protectedRoute({ body: "none", errors: "oauth", relyingParties: true }, async ({ caller }) => json(200, await userInfo(caller)));

@@ -20,7 +20,7 @@ import { BadRequestError, ConflictError, UnauthorizedError } from "../platform/e
 import { transactWrite } from "../platform/transactions.js";
 import { requireLiveSession } from "../sessions/sessions.js";
 import { MAX_PASSKEYS, passkeyAddedUpdate } from "../users/credential-store.js";
-import { USER_PASSKEY_FIELDS, type UserRecord } from "../users/user-store.js";
+import { USER_METHOD_FIELDS, type UserRecord } from "../users/user-store.js";
 import { existingUser } from "../users/users.js";
 import type { CallerOnDevice } from "../http/caller.js";
 import { toPasskey, type Passkey } from "./passkey-settings.js";
@@ -30,7 +30,7 @@ const tooMany = () =>
 
 /** The caller, who may register a passkey: multi-factor when it has a second factor, and its session still live. */
 async function registeringUser(caller: CallerOnDevice, now: number): Promise<UserRecord> {
-  const user = await existingUser(caller.userId, USER_PASSKEY_FIELDS);
+  const user = await existingUser(caller.userId, USER_METHOD_FIELDS);
   requireMultiFactor(user, caller.multiFactor);
   await requireLiveSession(caller.sid, user, now);
   return user;
@@ -67,7 +67,7 @@ export async function registerPasskey(
     if (isTransactionCanceled(error) && conditionFailedAt(error, 0)) throw new ConflictError("This passkey is already registered", "already_registered");
     if (isTransactionCanceled(error) && conditionFailedAt(error, 1)) {
       // Full, or the user changed since the session was checked: which one, the user as it is now says.
-      const current = await existingUser(user.userId, USER_PASSKEY_FIELDS);
+      const current = await existingUser(user.userId, USER_METHOD_FIELDS);
       if ((current.sessionVersion ?? 0) === (user.sessionVersion ?? 0) && !current.disabled) throw tooMany();
       throw new UnauthorizedError("The session has ended: sign in again");
     }

@@ -13,7 +13,7 @@ import { conditionFailedAt, isTransactionCanceled } from "../platform/dynamodb.j
 import { ConflictError, NotFoundError } from "../platform/errors.js";
 import { transactWrite } from "../platform/transactions.js";
 import { passkeyRemovedUpdate } from "../users/credential-store.js";
-import { USER_PASSKEY_FIELDS } from "../users/user-store.js";
+import { USER_METHOD_FIELDS } from "../users/user-store.js";
 import { existingUser } from "../users/users.js";
 
 /** The contract's Passkey. */
@@ -39,7 +39,7 @@ const notFound = () => new NotFoundError("Passkey not found");
 
 /** GET /users/me/passkeys: the user's passkeys, oldest first. */
 export async function listPasskeys(userId: string): Promise<Passkey[]> {
-  const user = await existingUser(userId, USER_PASSKEY_FIELDS);
+  const user = await existingUser(userId, USER_METHOD_FIELDS);
   return (await getPasskeys(user.passkeyIds ?? [])).map(toPasskey);
 }
 
@@ -53,11 +53,11 @@ export async function renameOwnPasskey(userId: string, credentialId: string, nam
 
 /** DELETE /users/me/passkeys/{id}: 404 when not the caller's; 409 last_sign_in_method when it is the only way in. */
 export async function removePasskey(caller: CallerOnDevice, credentialId: string, now = Date.now()): Promise<void> {
-  const user = await existingUser(caller.userId, USER_PASSKEY_FIELDS);
+  const user = await existingUser(caller.userId, USER_METHOD_FIELDS);
   if (!user.passkeyIds?.has(credentialId)) throw notFound();
   requireMultiFactor(user, caller.multiFactor);
   const lastWayIn = () => new ConflictError("This passkey is your only way to sign in: set a password or add another passkey first", "last_sign_in_method");
-  if (user.passwordless && user.passkeyIds.size <= 1) throw lastWayIn();
+  if (user.passwordless && user.passkeyIds.size <= 1 && Object.keys(user.identities ?? {}).length === 0) throw lastWayIn();
   try {
     await transactWrite([
       passkeyRemovedUpdate(user.userId, credentialId),

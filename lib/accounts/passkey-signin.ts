@@ -26,7 +26,7 @@ import { UnauthorizedError } from "../platform/errors.js";
 import type { TransactItem } from "../platform/transactions.js";
 import type { AuthenticationMethod } from "../sessions/session-store.js";
 import { startSession, type Session } from "../sessions/sessions.js";
-import { USER_PASSKEY_FIELDS, getUser } from "../users/user-store.js";
+import { USER_METHOD_FIELDS, getUser } from "../users/user-store.js";
 import { refuseAccountState } from "./signin.js";
 
 export const invalidPasskey = () => new UnauthorizedError("The passkey could not be verified", "invalid_passkey");
@@ -34,7 +34,7 @@ export const invalidPasskey = () => new UnauthorizedError("The passkey could not
 /** POST /auth/passkeys/options: `{}` for a discoverable passkey, `{ mfaToken }` for the second step. */
 export async function passkeySigninOptions(input: { mfaToken?: string }, now = Date.now()): Promise<PublicKeyCredentialRequestOptionsJSON> {
   if (input.mfaToken === undefined) return requestOptions([], await newChallenge({ ceremony: "signin" }, now));
-  const step = await pendingStepOf(input.mfaToken, now, USER_PASSKEY_FIELDS);
+  const step = await pendingStepOf(input.mfaToken, now, USER_METHOD_FIELDS);
   const passkeys = await getPasskeys(step.user.passkeyIds ?? []);
   // An empty list would mean "any discoverable passkey": a user without passkeys has no such step.
   if (passkeys.length === 0) throw invalidPasskey();
@@ -47,7 +47,7 @@ export async function verifyPasskeySignin(
   now = Date.now(),
   client: ClientInfo = {},
 ): Promise<Session> {
-  const step = input.mfaToken === undefined ? undefined : await pendingStepOf(input.mfaToken, now, USER_PASSKEY_FIELDS);
+  const step = input.mfaToken === undefined ? undefined : await pendingStepOf(input.mfaToken, now, USER_METHOD_FIELDS);
   // Whose passkey it must be: the user the mfaToken names, or the one the authenticator says (userHandle).
   const sent: unknown = input.response.response?.userHandle;
   // Ours are user ids (webauthn.ts `userHandleOf`); anything else names no one.
@@ -59,7 +59,7 @@ export async function verifyPasskeySignin(
   if (claimedUserId === undefined || (step && userHandle !== undefined && userHandle !== step.user.userId)) throw invalidPasskey();
   const [passkey, user] = await Promise.all([
     getPasskey(input.response.id),
-    step ? step.user : getUser(claimedUserId, USER_PASSKEY_FIELDS),
+    step ? step.user : getUser(claimedUserId, USER_METHOD_FIELDS),
   ]);
   if (!passkey || !user || passkey.userId !== claimedUserId || !user.passkeyIds?.has(passkey.credentialId)) throw invalidPasskey();
 

@@ -21,7 +21,7 @@ import { requireMultiFactor } from "../methods/mfa/step-up.js";
 import { ConflictError, NotFoundError, UnauthorizedError } from "../platform/errors.js";
 import { anyConditionFailed, transactWrite } from "../platform/transactions.js";
 import { mfaDisabledUpdate, mfaEnabledUpdate } from "../users/credential-store.js";
-import { USER_PASSKEY_FIELDS, USER_SESSION_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
+import { USER_METHOD_FIELDS, USER_SESSION_FIELDS, getUser, type UserRecord } from "../users/user-store.js";
 import { existingUser } from "../users/users.js";
 import { requireLiveSession } from "../sessions/sessions.js";
 import { conditionFailedAt } from "../platform/dynamodb.js";
@@ -38,7 +38,7 @@ const noSecondFactor = () => new NotFoundError("You have no second factor");
 const factorOf = (code: string): SecondFactor => (isTotpCodeShaped(code) ? "totp" : "recovery_code");
 
 export async function mfaStatus(userId: string): Promise<MfaStatus> {
-  const [confirmedAt, remaining, user] = await Promise.all([totpConfirmedAt(userId), remainingRecoveryCodes(userId), getUser(userId, USER_PASSKEY_FIELDS)]);
+  const [confirmedAt, remaining, user] = await Promise.all([totpConfirmedAt(userId), remainingRecoveryCodes(userId), getUser(userId, USER_METHOD_FIELDS)]);
   return {
     totp: { enabled: confirmedAt !== undefined, ...(confirmedAt !== undefined && { createdAt: new Date(confirmedAt).toISOString() }) },
     passkeys: user?.passkeyIds?.size ?? 0,

@@ -43,7 +43,7 @@ export function refuseAccountState(user: UserRecord): void {
  * established (its `amr`, the user's sessionVersion it read), and the 403
  * that hands it out with the factors the user can answer with.
  */
-async function secondStepRequired(first: FirstFactor, now: number): Promise<HttpError> {
+export async function secondStepRequired(first: FirstFactor, now: number): Promise<HttpError> {
   const { token, hash } = newMfaToken();
   const [remaining] = await Promise.all([
     remainingRecoveryCodes(first.user.userId),

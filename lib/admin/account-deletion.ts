@@ -2,7 +2,7 @@
  * Deleting an account, by its owner (accounts/deletion.ts, after the current
  * password) or by an admin: the user item, its uniqueness claims (its email
  * and username are free for a new signup), its outstanding email tokens, its
- * second factor, recovery codes and passkeys, and its lockout counter in one
+ * second factor, recovery codes, passkeys and linked identities' claims, and its lockout counter in one
  * transaction with `account_deleted`, then its
  * sessions. Its audit events stay until they expire.
  */
@@ -11,6 +11,7 @@ import { accountLockoutKey } from "../methods/lockout/lockout.js";
 import { signinFailuresDelete } from "../methods/lockout/lockout-store.js";
 import { recoveryCodesDelete } from "../methods/recovery-codes/recovery-code-store.js";
 import { passkeyDeleteAny } from "../methods/passkeys/passkey-store.js";
+import { identityClaimDeletes } from "../methods/providers/identity-store.js";
 import { totpDelete } from "../methods/totp/totp-store.js";
 import { oneTimeTokenDelete } from "../one-time-tokens/one-time-token-store.js";
 import { deleteSessionsOf } from "../sessions/session-store.js";
@@ -34,6 +35,7 @@ export async function deleteUserItems(user: UserRecord, event: AuditEvent, optio
     totpDelete(user.userId),
     recoveryCodesDelete(user.userId),
     ...[...(user.passkeyIds ?? [])].map(passkeyDeleteAny),
+    ...identityClaimDeletes(user.identities),
     ...(options.actorId ? [enabledAdminCheck(options.actorId)] : []),
     auditEventPut(event),
   ];

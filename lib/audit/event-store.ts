@@ -37,6 +37,8 @@ export const EVENT_TYPES = [
   "mfa_reset",
   "passkey_added",
   "passkey_removed",
+  "identity_linked",
+  "identity_unlinked",
   // An OAuth client got a session through the authorization code flow; a code presented twice ended it.
   "client_authorized",
   "code_reuse_detected",

@@ -175,6 +175,9 @@ export const callerOnDevice = ({ caller, client }: ApiRequest<Caller>): CallerOn
   client,
 });
 
+/** The API's own app: the JSON routes' tokens, and the web app's (the client that hosts the sign-in page). */
+export const isOwnAppClient = (clientId: string) => clientId === config.firstPartyClientId || clientId === config.webClientId;
+
 /**
  * A route behind the authorizer; with `roles`, the caller needs one of them
  * (else 403 forbidden), and when every one of them that the caller holds is in
@@ -183,13 +186,18 @@ export const callerOnDevice = ({ caller, client }: ApiRequest<Caller>): CallerOn
  * does not. The one place both are decided.
  */
 export function protectedRoute(
-  options: RouteOptions & { roles?: readonly Role[] },
+  options: RouteOptions & { roles?: readonly Role[]; relyingParties?: true },
   handler: (request: ApiRequest<Caller>) => Promise<APIGatewayProxyResult>,
 ) {
   return stack(
     options,
     (event) => {
       const caller = callerFrom(event);
+      // A token an OAuth client holds (a relying party's) reaches only the routes that say so: never one
+      // that changes the account, adds a way in or administers, which belong to the API's own app.
+      if (!options.relyingParties && !isOwnAppClient(caller.clientId)) {
+        throw new ForbiddenError("This route takes tokens of the API's own app only, not of another application");
+      }
       if (options.roles && !hasAnyRole(caller.roles, options.roles)) {
         throw new ForbiddenError("You do not have the role this route requires");
       }
@@ -213,5 +221,6 @@ export function clientOrUserRoute(
   options: RouteOptions,
   handler: (request: ApiRequest<Caller | ClientCaller>) => Promise<APIGatewayProxyResult>,
 ) {
+  // Any client's user token too: this route needs nothing of the user.
   return stack(options, (event) => clientCallerFrom(event) ?? callerFrom(event), handler);
 }

@@ -27,6 +27,8 @@ export interface AuthorizationRequestRecord {
   /** max_age (seconds): the user's signin must be at most this old when the request completes. */
   maxAge?: number;
   loginHint?: string;
+  /** The outside provider the client sent the user to (`provider`), if any. */
+  provider?: string;
   /** Epoch ms. */
   createdAt: number;
   /** Epoch s. */

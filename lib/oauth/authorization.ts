@@ -17,12 +17,16 @@
 import { createHash, randomBytes } from "node:crypto";
 import { getClient, type ClientRecord } from "../clients/client-store.js";
 import type { Caller } from "../http/caller.js";
+import { isOwnAppClient } from "../http/routes.js";
 import { config } from "../platform/config.js";
-import { ForbiddenError, HttpError, NotFoundError } from "../platform/errors.js";
-import { anyConditionFailed, transactWrite, writeIfCondition, writeItem } from "../platform/transactions.js";
+import { BadRequestError, ForbiddenError, HttpError, NotFoundError } from "../platform/errors.js";
+import { anyConditionFailed, transactWrite, writeIfCondition, writeItem, type TransactItem } from "../platform/transactions.js";
+import { logger } from "../platform/logger.js";
+import { providerById, type ProviderConfig } from "../methods/providers/provider-config.js";
+import { startProviderTrip } from "../methods/providers/provider-trip.js";
 import { getSession } from "../sessions/session-store.js";
 import { authorizationRequestFinish, authorizationRequestPut, getAuthorizationRequest, type AuthorizationRequestRecord } from "./authorization-request-store.js";
-import { authorizationCodePut } from "./code-store.js";
+import { authorizationCodePut, type AuthorizationCodeRecord } from "./code-store.js";
 import { OAuthError, withQuery } from "./oauth-errors.js";
 import { parseScope } from "./scopes.js";
 
@@ -57,7 +61,11 @@ export async function startAuthorization(query: Query, now = Date.now()): Promis
     const request = parseAuthorizationRequest(query, client, now);
     const requestId = randomBytes(32).toString("base64url");
     await writeItem(authorizationRequestPut(requestId, request));
-    return { kind: "redirect", location: `${config.appUrl}/authorize?request=${requestId}` };
+    // With `provider`, straight to that outside provider; else to the hosted page.
+    const location = request.provider
+      ? await providerLocation(providerById(request.provider)!, requestId, request, now)
+      : `${config.appUrl}/authorize?request=${requestId}`;
+    return { kind: "redirect", location };
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
     // The redirect URI is the client's own: errors go back to it (RFC 6749 4.1.2.1).
@@ -66,6 +74,28 @@ export async function startAuthorization(query: Query, now = Date.now()): Promis
 }
 
 const errorPage = (message: string): AuthorizeOutcome => ({ kind: "error-page", message });
+
+/** The provider's authorization URL for the request; a provider that cannot be reached is the client's temporarily_unavailable. */
+async function providerLocation(provider: ProviderConfig, requestId: string, request: AuthorizationRequestRecord, now: number): Promise<string> {
+  try {
+    return await startProviderTrip(provider, { requestId }, now, {
+      ...(request.loginHint !== undefined && { loginHint: request.loginHint }),
+      // The client asked for credentials now: so is the provider (its own session does not count).
+      ...(request.prompt && { prompt: request.prompt }),
+    });
+  } catch (error) {
+    logger.warn({ provider: provider.id, errorMessage: (error as Error).message }, "outside provider unreachable");
+    return withQuery(request.redirectUri, { error: "temporarily_unavailable", error_description: `${provider.name} cannot be reached`, state: request.state, iss: config.issuer });
+  }
+}
+
+/** The hosted page's "Continue with <provider>": the same request goes on at the provider. */
+export async function continueWithProvider(requestId: string, providerId: string, now = Date.now()): Promise<string> {
+  const request = await pendingRequest(requestId, now);
+  const provider = providerById(providerId);
+  if (!provider) throw new BadRequestError("Invalid request: provider names no configured provider", [{ field: "provider", problem: "is not a configured provider" }]);
+  return providerLocation(provider, requestId, request, now);
+}
 
 function parseAuthorizationRequest(query: Query, client: ClientRecord, now: number): AuthorizationRequestRecord {
   const repeated = Object.entries(query).find(([, values]) => (values?.length ?? 0) > 1);
@@ -93,7 +123,8 @@ function parseAuthorizationRequest(query: Query, client: ClientRecord, now: numb
   if (prompts.includes("none")) throw new OAuthError("login_required", "prompt=none is not supported: the user must see the sign-in page");
   const maxAge = value("max_age");
   if (maxAge !== undefined && !/^\d{1,9}$/.test(maxAge)) throw new OAuthError("invalid_request", "max_age must be a number of seconds");
-  if (value("provider") !== undefined) throw new OAuthError("invalid_request", "Unknown provider");
+  const provider = value("provider");
+  if (provider !== undefined && !providerById(provider)) throw new OAuthError("invalid_request", "Unknown provider");
   const state = value("state");
   const nonce = value("nonce");
   const loginHint = value("login_hint");
@@ -108,6 +139,7 @@ function parseAuthorizationRequest(query: Query, client: ClientRecord, now: numb
     ...((prompts.includes("login") || maxAge === "0") && { prompt: "login" as const }),
     ...(maxAge !== undefined && maxAge !== "0" && { maxAge: Number(maxAge) }),
     ...(loginHint !== undefined && { loginHint }),
+    ...(provider !== undefined && { provider }),
     createdAt: now,
     expiresAt: Math.floor(now / 1000) + REQUEST_TTL_SECONDS,
   };
@@ -122,7 +154,8 @@ export interface AuthorizationRequestView {
   loginHint?: string;
 }
 
-async function pendingRequest(requestId: string, now: number): Promise<AuthorizationRequestRecord> {
+/** The request while it waits: 404 when unknown, expired or finished. */
+export async function pendingRequest(requestId: string, now: number): Promise<AuthorizationRequestRecord> {
   const request = requestId.length <= 64 ? await getAuthorizationRequest(requestId) : undefined;
   if (!request || request.finishedAt !== undefined || request.expiresAt <= Math.floor(now / 1000)) {
     throw new NotFoundError("This sign-in request is unknown, expired or already finished: start again from the application");
@@ -143,9 +176,6 @@ export async function describeRequest(requestId: string, now = Date.now()): Prom
   };
 }
 
-/** Sessions of the browser that hosts the page: the JSON routes' and the web app's own (signed in through /callback). */
-const hostsThePage = (clientId: string) => clientId === config.firstPartyClientId || clientId === config.webClientId;
-
 /**
  * Issues the code for the caller's session and answers where the browser
  * goes. Only a session of the hosted page's app may (hostsThePage): a token
@@ -154,15 +184,29 @@ const hostsThePage = (clientId: string) => clientId === config.firstPartyClientI
  * the request was made: 403 login_required tells the page to ask.
  */
 export async function completeRequest(requestId: string, caller: Caller, now = Date.now()): Promise<string> {
-  if (!hostsThePage(caller.clientId)) throw new ForbiddenError("Only the hosted sign-in page's own session completes a sign-in request");
+  // The hosted page's own sessions only (routes.ts isOwnAppClient, checked by protectedRoute too).
+  if (!isOwnAppClient(caller.clientId)) throw new ForbiddenError("Only the hosted sign-in page's own session completes a sign-in request");
   const request = await pendingRequest(requestId, now);
   const session = await getSession(caller.sid);
   if (!session || session.userId !== caller.userId) throw new NotFoundError("The session has ended: sign in again");
-  const signedInAfterRequest = session.createdAt >= request.createdAt;
-  const freshEnough = request.maxAge === undefined || now - session.createdAt <= request.maxAge * 1000;
+  // When the user authenticated: a session from a code exchange keeps its origin's time (authTime), not its own creation.
+  const authMs = session.authTime !== undefined ? session.authTime * 1000 : session.createdAt;
+  const signedInAfterRequest = authMs >= request.createdAt;
+  const freshEnough = request.maxAge === undefined || now - authMs <= request.maxAge * 1000;
   if ((request.prompt === "login" && !signedInAfterRequest) || !freshEnough) {
     throw new HttpError(403, "login_required", "This application asks you to sign in again");
   }
+  return issueCode(requestId, request, { userId: caller.userId, sid: caller.sid, amr: session.amr, authTime: Math.floor(authMs / 1000) }, now);
+}
+
+/** Who the code signs in, and how: the user, the hosted page's session (none after an outside provider), amr and auth_time (epoch s). */
+export type CodeGrant = Pick<AuthorizationCodeRecord, "userId" | "sid" | "sessionVersion" | "amr" | "authTime">;
+
+/**
+ * Finishes the request with a code for `grant` (with `together`, a sign-in
+ * event say, in the same transaction) and answers the client's redirect.
+ */
+export async function issueCode(requestId: string, request: AuthorizationRequestRecord, grant: CodeGrant, now: number, together: TransactItem[] = []): Promise<string> {
   const code = randomBytes(32).toString("base64url");
   try {
     await transactWrite([
@@ -173,13 +217,11 @@ export async function completeRequest(requestId: string, caller: Caller, now = D
         scope: request.scope,
         codeChallenge: request.codeChallenge,
         ...(request.nonce !== undefined && { nonce: request.nonce }),
-        userId: caller.userId,
-        sid: caller.sid,
-        amr: session.amr,
-        authTime: Math.floor(session.createdAt / 1000),
+        ...grant,
         createdAt: now,
         expiresAt: Math.floor(now / 1000) + config.authorizationCodeTtlSeconds,
       }),
+      ...together,
     ]);
   } catch (error) {
     if (anyConditionFailed(error)) throw new NotFoundError("This sign-in request was finished already");
@@ -188,11 +230,15 @@ export async function completeRequest(requestId: string, caller: Caller, now = D
   return withQuery(request.redirectUri, { code, state: request.state, iss: config.issuer });
 }
 
+/** Finishes the request refused: the client hears access_denied, with the reason's code first in the description. */
+export async function refuseRequest(requestId: string, request: AuthorizationRequestRecord, reason: string, now: number): Promise<string> {
+  if (!(await writeIfCondition(authorizationRequestFinish(requestId, now)))) throw new NotFoundError("This sign-in request was finished already");
+  return withQuery(request.redirectUri, { error: "access_denied", error_description: reason, state: request.state, iss: config.issuer });
+}
+
 /** The user declined (the page's Cancel): the client hears access_denied. */
 export async function cancelRequest(requestId: string, now = Date.now()): Promise<string> {
-  const request = await pendingRequest(requestId, now);
-  if (!(await writeIfCondition(authorizationRequestFinish(requestId, now)))) throw new NotFoundError("This sign-in request was finished already");
-  return withQuery(request.redirectUri, { error: "access_denied", error_description: "The user cancelled the sign-in", state: request.state, iss: config.issuer });
+  return refuseRequest(requestId, await pendingRequest(requestId, now), "The user cancelled the sign-in", now);
 }
 
 /** RFC 7636 4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge. */

@@ -39,15 +39,23 @@ export async function exchangeCode(client: ClientRecord, form: URLSearchParams, 
   const bound = record.clientId === client.clientId && record.redirectUri === redirectUri && s256(verifier) === record.codeChallenge;
   if (!bound || record.expiresAt <= Math.floor(now / 1000)) throw invalidGrant("The code is invalid, expired or used, or was issued to another client, redirect URI or code_verifier");
 
-  const [user, ssoSession] = await Promise.all([getUser(record.userId, USER_SESSION_FIELDS), getSession(record.sid)]);
-  if (!user || !ssoSession || ssoSession.userId !== user.userId || !isLive(ssoSession, user, now)) {
-    throw invalidGrant("The session the code was issued in has ended");
-  }
+  // A code from the hosted page is good while its session lives; one from an outside provider has none (the user's state is checked alone).
+  const [user, ssoSession] = await Promise.all([getUser(record.userId, USER_SESSION_FIELDS), record.sid === undefined ? undefined : getSession(record.sid)]);
+  const ssoLive = record.sid === undefined || (ssoSession !== undefined && ssoSession.userId === record.userId && user !== undefined && isLive(ssoSession, user, now));
+  const unchanged = record.sessionVersion === undefined || (user?.sessionVersion ?? 0) === record.sessionVersion;
+  if (!user || user.disabled || !ssoLive || !unchanged) throw invalidGrant("The session the code was issued in has ended");
   const amr = record.amr as AuthenticationMethod[];
   const opened = newSession(user, amr, now, device);
-  const session = { ...opened.record, clientId: client.clientId, scope: record.scope, audience: client.audience, authTime: record.authTime, ssoSid: record.sid };
+  const session = {
+    ...opened.record,
+    clientId: client.clientId,
+    scope: record.scope,
+    audience: client.audience,
+    authTime: record.authTime,
+    ...(record.sid !== undefined && { ssoSid: record.sid }),
+  };
   const event = { ...sessionEvent("client_authorized", user.userId, now, device, session.sid), clientId: client.clientId };
-  const conditions = [authorizationCodeSpend(code, session.sid, now), sessionVersionCheck(user), sessionOpenCheck(record.sid, now)];
+  const conditions = [authorizationCodeSpend(code, session.sid, now), sessionVersionCheck(user), ...(record.sid === undefined ? [] : [sessionOpenCheck(record.sid, now)])];
   if (!(await putSession(session, conditions, event))) {
     // Spent by a parallel exchange (then the code was used twice) or the session ended meanwhile.
     const after = await getAuthorizationCode(code);

@@ -24,9 +24,18 @@ export interface AuthorizationCodeRecord {
   nonce?: string;
   codeChallenge: string;
   userId: string;
-  /** The hosted page's session the user was signed in with: the code is good only while it lives. */
-  sid: string;
+  /**
+   * The hosted page's session the user was signed in with: the code is good
+   * only while it lives. None after an outside provider (no hosted session).
+   */
+  sid?: string;
   amr: string[];
+  /**
+   * The user's sessionVersion when an outside provider signed the user in (no
+   * hosted session to check): a reset or "sign out everywhere" before the
+   * exchange makes the code worthless.
+   */
+  sessionVersion?: number;
   /** When the user authenticated (the hosted session's signin), epoch s: the ID token's `auth_time`. */
   authTime: number;
   /** Epoch ms. */

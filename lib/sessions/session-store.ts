@@ -25,9 +25,10 @@ import { sessionPk, sidOfSessionPk } from "./session-item.js";
 /**
  * How a session was established (RFC 8176 `amr` values): `pwd` after a
  * password, `otp` after a TOTP or recovery code, `hwk` after a passkey, and
- * `mfa` whenever two factors did (a user-verified passkey is two on its own).
+ * `mfa` whenever two factors did (a user-verified passkey is two on its own);
+ * `fed` after an outside identity provider (federation).
  */
-export type AuthenticationMethod = "pwd" | "otp" | "hwk" | "mfa";
+export type AuthenticationMethod = "pwd" | "otp" | "hwk" | "mfa" | "fed";
 
 export interface SessionRecord {
   sid: string;

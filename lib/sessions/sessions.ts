@@ -31,7 +31,7 @@ export interface Session {
 /** How a sign-in proved who the user is: the session's `amr`, and the `method` its signin event records. */
 export interface Authentication {
   amr: AuthenticationMethod[];
-  method: "password" | "passkey";
+  method: "password" | "passkey" | `provider:${string}`;
 }
 
 /**

@@ -87,12 +87,12 @@ export function passkeyAddedUpdate(user: Pick<UserRecord, "userId" | "sessionVer
 
 /**
  * A passkey leaves the user's list, unless it is the user's last way to sign
- * in: a user without a password keeps their only passkey.
+ * in: a user without a password or a linked identity keeps their only passkey.
  */
 export function passkeyRemovedUpdate(userId: string, credentialId: string): Update {
   return userUpdate(userId, {
     UpdateExpression: "DELETE passkeyIds :id",
-    ConditionExpression: "contains(passkeyIds, :one) AND (attribute_not_exists(passwordless) OR size(passkeyIds) > :last)",
-    ExpressionAttributeValues: { ":id": new Set([credentialId]), ":one": credentialId, ":last": 1 },
+    ConditionExpression: "contains(passkeyIds, :one) AND (attribute_not_exists(passwordless) OR size(passkeyIds) > :last OR size(identities) > :none)",
+    ExpressionAttributeValues: { ":id": new Set([credentialId]), ":one": credentialId, ":last": 1, ":none": 0 },
   });
 }

@@ -17,6 +17,14 @@ import { config } from "../platform/config.js";
 import { batchGet, conditionFailedAt, documentClient, getItem, guarded, isConditionFailed, isTransactionCanceled } from "../platform/dynamodb.js";
 import type { ConditionCheck, Delete, Put, Update } from "../platform/transactions.js";
 
+/** An outside provider's identity linked to the user (methods/providers/identity-store.ts writes it). */
+export interface LinkedIdentity {
+  sub: string;
+  email?: string;
+  /** ISO time. */
+  linkedAt: string;
+}
+
 export interface UserRecord {
   userId: string;
   email: string;
@@ -33,6 +41,8 @@ export interface UserRecord {
   passwordless?: true;
   /** Set (true) while the user has a second factor (a confirmed TOTP, methods/totp/): signin then asks for it. */
   mfaEnabled?: true;
+  /** The outside providers' identities linked to the user, by provider id (one each); absent when none. */
+  identities?: Record<string, LinkedIdentity>;
   /** The credential ids of the user's passkeys (methods/passkeys/ stores each); absent when none. */
   passkeyIds?: Set<string>;
   createdAt: string;
@@ -95,10 +105,14 @@ export const USER_FIELDS = ["pk", "userId", "email", "emailVerified", "username"
 export const USER_SESSION_FIELDS = [...USER_FIELDS, "sessionVersion", "sessionsRevokedAt"] as const;
 /** And the hashes of its emailed tokens, never the password's: what the mailer and the token spenders read. */
 export const USER_TOKEN_FIELDS = [...USER_SESSION_FIELDS, "resetTokenHash", "verifyTokenHash"] as const;
-/** And its passkeys' ids: what the passkey routes read (a passkey signin opens a session, so USER_SESSION_FIELDS too). */
-export const USER_PASSKEY_FIELDS = [...USER_SESSION_FIELDS, "passkeyIds"] as const;
+/**
+ * And its other ways in, its passkeys' ids and linked identities: what the
+ * passkey and identity routes read (their sign-ins open sessions, so
+ * USER_SESSION_FIELDS too), and what "never the last way in" counts.
+ */
+export const USER_METHOD_FIELDS = [...USER_SESSION_FIELDS, "passkeyIds", "identities"] as const;
 /** Everything but the password hash: what an admin's deletion or second-factor reset reads (every item to remove). */
-export const USER_ACCOUNT_FIELDS = [...USER_TOKEN_FIELDS, "passkeyIds"] as const;
+export const USER_ACCOUNT_FIELDS = [...USER_TOKEN_FIELDS, "passkeyIds", "identities"] as const;
 
 type UserAttribute = keyof UserRecord | "pk";
 

@@ -380,6 +380,30 @@ describe.concurrent("the hosted page's request", { timeout: 90_000 }, () => {
     }
     expect((await kit.complete(start.requestId!, "")).status).toBe(401);
   });
+
+  it("an application's token reads the user and the API's resources, but changes nothing of the account and administers nothing", async () => {
+    const account = await kit.signup();
+    const tokens = await exchange(await authorizeCode(alpha, ALPHA_1, account), asPublic(alpha));
+    expect(tokens.status, tokens.text).toBe(200);
+    const bearer = { authorization: `Bearer ${tokens.body.access_token}` };
+    expect((await fetch(`${stack.baseUrl}/users/me`, { headers: bearer })).status).toBe(200);
+    expect((await fetch(`${stack.baseUrl}/messages/protected`, { headers: bearer })).status).toBe(200);
+    const json = { ...bearer, "content-type": "application/json" };
+    for (const [method, path, body] of [
+      ["GET", "/users/me/sessions", undefined],
+      ["POST", "/users/me/passkeys/options", "{}"],
+      ["POST", "/users/me/identities", JSON.stringify({ provider: "local", redirectUri: `${stack.appUrl}/profile` })],
+      ["POST", "/auth/password", JSON.stringify({ currentPassword: "x", newPassword: "y" })],
+      ["POST", "/auth/signout", JSON.stringify({ allSessions: true })],
+      ["GET", "/oauth2/clients", undefined],
+    ] as const) {
+      const reply = await fetch(`${stack.baseUrl}${path}`, { method, headers: json, body });
+      expect(reply.status, `${method} ${path}`).toBe(403);
+      expect(((await reply.json()) as { code: string }).code, `${method} ${path}`).toBe("forbidden");
+    }
+    // Its own session it may end.
+    expect((await fetch(`${stack.baseUrl}/auth/signout`, { method: "POST", headers: bearer })).status).toBe(204);
+  });
 });
 
 // Last: the code made in beforeAll has aged while the other tests ran.

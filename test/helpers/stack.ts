@@ -17,6 +17,11 @@ export interface Stack {
   mailUrl: string;
   /** Offline's Lambda API (the mailer's asynchronous invokes). */
   lambdaUrl: string;
+  /**
+   * The stack's local test OpenID provider (scripts/local-idp.mjs, provider `local`):
+   * its issuer, `http://localhost:<IDP_PORT>`. Nothing answers there with `LOCAL_IDP=false`.
+   */
+  idpUrl: string;
   dataDir: string;
   /** Everything the stack printed (for the log-scanning test). */
   output(): string;
@@ -28,6 +33,12 @@ export interface StackOptions {
   dataDir?: string;
   /** The port to serve on (default: a free one); a restart keeps it, as tokens name it in `iss`. */
   port?: number;
+  /**
+   * The local IdP's port (default: a free one). Name it to configure, in `env.AUTH_PROVIDERS`,
+   * more providers at `http://localhost:<idpPort>` (the IdP registers a client for each); a
+   * restart keeps it, as the stack's users are linked to its issuer.
+   */
+  idpPort?: number;
   env?: Record<string, string>;
 }
 
@@ -37,6 +48,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const appUrl = `http://localhost:${await freePort()}`;
   const mailPort = await freePort();
   const lambdaPort = await freePort();
+  const idpPort = options.idpPort ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.mjs")], {
     cwd: root,
     env: {
@@ -48,6 +60,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       AUTH_DATA_DIR: dataDir,
       OFFLINE_LAMBDA_PORT: String(lambdaPort),
       MAIL_PORT: String(mailPort),
+      IDP_PORT: String(idpPort),
       // Stacks run side by side: each builds its bundles in a folder of its own.
       ESBUILD_WORK_FOLDER: `.esbuild-test/${port}`,
       CORS_ORIGINS: `http://localhost:4040,https://app.example.com,${appUrl}`,
@@ -93,6 +106,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     appUrl,
     mailUrl: `http://localhost:${mailPort}`,
     lambdaUrl: `http://localhost:${lambdaPort}`,
+    idpUrl: `http://localhost:${idpPort}`,
     dataDir,
     output: () => output,
     stop,

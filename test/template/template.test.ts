@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CLIENT_AUTH_FIELDS, CLIENT_FIELDS } from "../../lib/clients/client-store.js";
 import { SESSION_CHECK_ATTRIBUTES } from "../../lib/sessions/session-check-attributes.js";
-import { USER_ACCOUNT_FIELDS, USER_FIELDS, USER_PASSKEY_FIELDS, USER_SESSION_FIELDS, USER_TOKEN_FIELDS } from "../../lib/users/user-store.js";
+import { USER_ACCOUNT_FIELDS, USER_FIELDS, USER_METHOD_FIELDS, USER_SESSION_FIELDS, USER_TOKEN_FIELDS } from "../../lib/users/user-store.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -248,7 +248,9 @@ describe("the packaged template", () => {
       // The OpenID provider's browser and client endpoints (clients authenticate in the body or Basic header, not with a bearer).
       "ApiGatewayMethodWellDashknownOauthDashauthorizationDashserverGet", "ApiGatewayMethodOauth2AuthorizeGet", "ApiGatewayMethodOauth2TokenPost",
       "ApiGatewayMethodOauth2RevokePost", "ApiGatewayMethodOauth2LogoutGet", "ApiGatewayMethodOauth2RequestsRequestidVarGet",
-      "ApiGatewayMethodOauth2RequestsRequestidVarCancelPost",
+      "ApiGatewayMethodOauth2RequestsRequestidVarCancelPost", "ApiGatewayMethodOauth2RequestsRequestidVarProviderPost",
+      // The outside providers: their list, and the callbacks the providers send the browser to.
+      "ApiGatewayMethodAuthProvidersGet", "ApiGatewayMethodAuthProvidersProviderVarCallbackGet", "ApiGatewayMethodAuthProvidersProviderVarCallbackPost",
     ];
     expect(methods).toHaveLength(HTTP_ROUTES.length);
     expect(methods.map(([id]) => id)).toContain("ApiGatewayMethodAuthEmailVerifyResendPost");
@@ -318,7 +320,8 @@ describe("the packaged template", () => {
     const auth = stage.MethodSettings.filter((s: any) => s.ResourcePath.startsWith("/~1auth~1"));
     expect(auth.map((s: any) => s.ResourcePath).sort()).toEqual([
       "/~1auth~1email~1verify", "/~1auth~1email~1verify~1resend", "/~1auth~1mfa~1verify", "/~1auth~1passkeys~1options", "/~1auth~1passkeys~1verify", "/~1auth~1password", "/~1auth~1password~1forgot",
-      "/~1auth~1password~1reset", "/~1auth~1refresh", "/~1auth~1signin", "/~1auth~1signout", "/~1auth~1signup",
+      "/~1auth~1password~1reset", "/~1auth~1providers", "/~1auth~1providers~1{provider}~1callback", "/~1auth~1providers~1{provider}~1callback",
+      "/~1auth~1refresh", "/~1auth~1signin", "/~1auth~1signout", "/~1auth~1signup",
     ]);
     for (const setting of auth) {
       expect(setting.ThrottlingRateLimit).toBeLessThan(stage.ThrottlingRateLimit);
@@ -498,24 +501,32 @@ const ANY_USER_ITEM = "USER#0f8fad5b-d9cb-469f-a165-70867728950e";
  * authorized per item: Put, Update, Delete, Check). Only signin, password change and account deletion read a
  * whole user item (its password hash); every other read of a user item is held to a field list of the code.
  */
+/** The outside provider's callback (GET, and POST for form_post): one role for both. */
+const PROVIDER_CALLBACK: DataAccess = {
+  users: { "USER#": "Get Put Update", "EMAIL#": "Get Put", "IDENTITY#": "Get Put", "MFATOKEN#": "Put", "RECOVERY#": "Get" },
+  sessions: { "PROVIDERSTATE#": "Delete", "AUTHREQ#": "Get Update", "AUTHCODE#": "Put", "SESSION#": "Get" },
+  events: { "USER#": "Put" },
+  userItems: USER_METHOD_FIELDS,
+};
+
 const EXPECTED: Record<string, DataAccess> = {
   authorizer:    { users: { "USER#": "BatchGet", "CLIENT#": "BatchGet" }, sessions: { "SESSION#": "BatchGet" }, userItems: SESSION_CHECK_ATTRIBUTES.user },
   signup:        { users: { "USER#": "Put", "EMAIL#": "Put", "USERNAME#": "Put" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" } },
   signin:        { users: { "EMAIL#": "Get", "USERNAME#": "Get", "USER#": "Get Update Check", "SIGNIN#": "Get Put Update Delete", "RECOVERY#": "Get", "MFATOKEN#": "Put" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: "whole" },
   mfaVerify:     { users: { "MFATOKEN#": "Get Update Delete", "TOTP#": "Get Update", "RECOVERY#": "Update", "USER#": "Get Check", "SIGNIN#": "Get Put Update Delete" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
-  mfaStatus:     { users: { "USER#": "Get", "TOTP#": "Get", "RECOVERY#": "Get" }, userItems: USER_PASSKEY_FIELDS },
+  mfaStatus:     { users: { "USER#": "Get", "TOTP#": "Get", "RECOVERY#": "Get" }, userItems: USER_METHOD_FIELDS },
   enrollTotp:    { users: { "USER#": "Get", "TOTP#": "Put" }, userItems: USER_SESSION_FIELDS },
   confirmTotp:   { users: { "USER#": "Get Update", "TOTP#": "Get Update", "RECOVERY#": "Put", "SIGNIN#": "Get Put Update Delete" }, sessions: { "SESSION#": "Get" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
   removeTotp:    { users: { "USER#": "Get Update", "TOTP#": "Get Update Delete", "RECOVERY#": "Update Delete", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
   regenerateRecoveryCodes: { users: { "USER#": "Get", "TOTP#": "Get Update", "RECOVERY#": "Put Update", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
   resetUserMfa:  { users: { "USER#": "Get Update Check", "TOTP#": "Delete", "RECOVERY#": "Delete", "PASSKEY#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_ACCOUNT_FIELDS },
-  passkeyRegistrationOptions: { users: { "USER#": "Get", "PASSKEY#": "BatchGet", "CHALLENGE#": "Put" }, sessions: { "SESSION#": "Get" }, userItems: USER_PASSKEY_FIELDS },
-  registerPasskey: { users: { "USER#": "Get Update", "CHALLENGE#": "Delete", "PASSKEY#": "Put" }, sessions: { "SESSION#": "Get" }, events: { "USER#": "Put" }, userItems: USER_PASSKEY_FIELDS },
-  listPasskeys:  { users: { "USER#": "Get", "PASSKEY#": "BatchGet" }, userItems: USER_PASSKEY_FIELDS },
+  passkeyRegistrationOptions: { users: { "USER#": "Get", "PASSKEY#": "BatchGet", "CHALLENGE#": "Put" }, sessions: { "SESSION#": "Get" }, userItems: USER_METHOD_FIELDS },
+  registerPasskey: { users: { "USER#": "Get Update", "CHALLENGE#": "Delete", "PASSKEY#": "Put" }, sessions: { "SESSION#": "Get" }, events: { "USER#": "Put" }, userItems: USER_METHOD_FIELDS },
+  listPasskeys:  { users: { "USER#": "Get", "PASSKEY#": "BatchGet" }, userItems: USER_METHOD_FIELDS },
   renamePasskey: { users: { "PASSKEY#": "BatchGet Update" } },
-  removePasskey: { users: { "USER#": "Get Update", "PASSKEY#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_PASSKEY_FIELDS },
-  passkeyOptions: { users: { "CHALLENGE#": "Put", "MFATOKEN#": "Get", "USER#": "Get", "PASSKEY#": "BatchGet" }, userItems: USER_PASSKEY_FIELDS },
-  passkeyVerify: { users: { "MFATOKEN#": "Get Delete", "PASSKEY#": "Get Update", "USER#": "Get Check", "CHALLENGE#": "Delete" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: USER_PASSKEY_FIELDS },
+  removePasskey: { users: { "USER#": "Get Update", "PASSKEY#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_METHOD_FIELDS },
+  passkeyOptions: { users: { "CHALLENGE#": "Put", "MFATOKEN#": "Get", "USER#": "Get", "PASSKEY#": "BatchGet" }, userItems: USER_METHOD_FIELDS },
+  passkeyVerify: { users: { "MFATOKEN#": "Get Delete", "PASSKEY#": "Get Update", "USER#": "Get Check", "CHALLENGE#": "Delete" }, sessions: { "SESSION#": "Put" }, events: { "USER#": "Put" }, userItems: USER_METHOD_FIELDS },
   refresh:       { users: { "USER#": "Get", "CLIENT#": "Get" }, sessions: { "SESSION#": "Get Update", "REFRESH#": "Get Put" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
   signout:       { users: { "USER#": "Update" }, sessions: { "SESSION#": "Get Update" }, events: { "USER#": "Put" } },
   password:      { users: { "USER#": "Get Update", "SIGNIN#": "Get Put Update Delete" }, events: { "USER#": "Put" }, userItems: "whole" },
@@ -523,16 +534,22 @@ const EXPECTED: Record<string, DataAccess> = {
   listSessions:  { users: { "USER#": "Get" }, sessions: { "SESSION#": "BatchGet" }, userItems: USER_SESSION_FIELDS },
   revokeSession: { users: { "USER#": "Get" }, sessions: { "SESSION#": "Get Update" }, events: { "USER#": "Put" }, userItems: USER_SESSION_FIELDS },
   roles:         { users: { "USER#": "Get Update Check" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
-  deleteMe:      { users: { "USER#": "Get Delete", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Get Put Update Delete", "TOTP#": "Delete", "RECOVERY#": "Delete", "PASSKEY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: "whole" },
+  deleteMe:      { users: { "USER#": "Get Delete", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Get Put Update Delete", "TOTP#": "Delete", "RECOVERY#": "Delete", "PASSKEY#": "Delete", "IDENTITY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: "whole" },
   myEvents:      { events: { "USER#": "Query" } },
   listUsers:     { users: { "EMAIL#": "Get", "USER#": "BatchGet" }, userItems: USER_FIELDS },
   getUser:       { users: { "USER#": "Get" }, userItems: USER_FIELDS },
   updateUser:    { users: { "USER#": "Get Update Check" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
-  deleteUser:    { users: { "USER#": "Get Delete Check", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Delete", "TOTP#": "Delete", "RECOVERY#": "Delete", "PASSKEY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_ACCOUNT_FIELDS },
+  deleteUser:    { users: { "USER#": "Get Delete Check", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Delete", "TOTP#": "Delete", "RECOVERY#": "Delete", "PASSKEY#": "Delete", "IDENTITY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_ACCOUNT_FIELDS },
   userEvents:    { users: { "USER#": "Get" }, events: { "USER#": "Query" }, userItems: ["pk"] },
   resetPassword: { users: { "TOKEN#": "Get Delete", "USER#": "Get Update", "SIGNIN#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
   verifyEmail:   { users: { "TOKEN#": "Get Delete", "USER#": "Get Update" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
-  oauthAuthorize: { users: { "CLIENT#": "Get" }, sessions: { "AUTHREQ#": "Put" } },
+  oauthAuthorize: { users: { "CLIENT#": "Get" }, sessions: { "AUTHREQ#": "Put", "PROVIDERSTATE#": "Put" } },
+  oauthProvider: { sessions: { "AUTHREQ#": "Get", "PROVIDERSTATE#": "Put" } },
+  providerCallbackGet: PROVIDER_CALLBACK,
+  providerCallbackPost: PROVIDER_CALLBACK,
+  listIdentities: { users: { "USER#": "Get" }, userItems: USER_METHOD_FIELDS },
+  linkIdentity:  { users: { "USER#": "Get" }, sessions: { "SESSION#": "Get", "PROVIDERSTATE#": "Put" }, userItems: USER_METHOD_FIELDS },
+  unlinkIdentity: { users: { "USER#": "Get Update", "IDENTITY#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_METHOD_FIELDS },
   oauthRequest:  { users: { "CLIENT#": "Get" }, sessions: { "AUTHREQ#": "Get" } },
   oauthComplete: { sessions: { "AUTHREQ#": "Get Update", "AUTHCODE#": "Put", "SESSION#": "Get" } },
   oauthCancel:   { sessions: { "AUTHREQ#": "Get Update" } },

@@ -107,7 +107,7 @@ describe("lib/ layout", () => {
     // Key prefix -> the module that owns its layout. audit/event-store.ts writes the events
     // table, whose partition key happens to start with USER# too.
     const owners: Record<string, string[]> = {
-      "USER#": ["users/user-store.ts", "users/credential-store.ts", "audit/event-store.ts"],
+      "USER#": ["users/user-store.ts", "users/credential-store.ts", "audit/event-store.ts", "methods/providers/identity-store.ts"],
       "EMAIL#": ["users/user-store.ts"],
       "USERNAME#": ["users/user-store.ts"],
       "SIGNIN#": ["methods/lockout/lockout-store.ts"],
@@ -123,6 +123,8 @@ describe("lib/ layout", () => {
       "CLIENT#": ["clients/client-store.ts"],
       "AUTHREQ#": ["oauth/authorization-request-store.ts"],
       "AUTHCODE#": ["oauth/code-store.ts"],
+      "IDENTITY#": ["methods/providers/identity-store.ts"],
+      "PROVIDERSTATE#": ["methods/providers/provider-state-store.ts"],
     };
     const writes = /\b(?:Put|Update|Delete)(?:Command)?\b\s*[:(]/;
     for (const [prefix, allowed] of Object.entries(owners)) {
@@ -148,6 +150,8 @@ describe("lib/ layout", () => {
       "clients/client-store.ts",
       "oauth/authorization-request-store.ts",
       "oauth/code-store.ts",
+      "methods/providers/identity-store.ts",
+      "methods/providers/provider-state-store.ts",
     ];
     for (const store of stores) expect(text.get(store)!.slice(0, 1200), store).toMatch(/[A-Z]+#</);
   });

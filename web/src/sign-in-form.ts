@@ -3,7 +3,8 @@
  * share (the same element ids in both): in one step, or two for a user with
  * a second factor: after the password the API asks for a code (403
  * `mfa_required`), from the authenticator app or, instead, one of the
- * recovery codes, or a passkey.
+ * recovery codes, or a passkey. The same second step follows a sign-in at an
+ * outside provider (the hosted page starts it with `startSecondStep`).
  *
  * Or with a passkey and no password: the "Sign in with a passkey" button, or
  * the browser's autofill, which lists the user's passkeys among the
@@ -39,11 +40,24 @@ const FACTOR_TEXT = {
   },
 } as const;
 
+/** The second step a sign-in asks for: its token and the user's factors. */
+export type SecondStep = Pick<Extract<SigninResult, { status: "mfa-required" }>, "mfaToken" | "factors">;
+
+/** What the page may do with a mounted form. */
+export interface SignInForm {
+  /**
+   * Shows the second step for a sign-in made elsewhere (an outside
+   * provider's, which came back with `#mfaToken=...&factors=...`): the same
+   * step as after a password, which ends in `onSignedIn`.
+   */
+  startSecondStep(step: SecondStep): void;
+}
+
 /**
  * Wires the form up and starts the passkey autofill; `onSignedIn` runs once
  * the client holds the new session.
  */
-export function mountSignInForm(auth: AuthClient, onSignedIn: () => void): void {
+export function mountSignInForm(auth: AuthClient, onSignedIn: () => void): SignInForm {
   const signinForm = element<HTMLFormElement>("signin-form");
   const signinError = element("signin-error");
   const passwordInput = element<HTMLInputElement>("password");
@@ -55,8 +69,8 @@ export function mountSignInForm(auth: AuthClient, onSignedIn: () => void): void 
   const mfaPasskeyButton = element<HTMLButtonElement>("mfa-passkey");
   /** Passkey autofill, while the form offers it. */
   let autofill: ReturnType<typeof startPasskeyAutofill> | undefined;
-  /** The second step in progress: its token and the factor the code is of. */
-  let step: { mfaToken: string; factors: MfaFactor[]; factor: "totp" | "recovery_code" } | undefined;
+  /** The second step in progress: its token, the factor the code is of, and what the first step was. */
+  let step: { mfaToken: string; factors: MfaFactor[]; factor: "totp" | "recovery_code"; after: "password" | "provider" } | undefined;
 
   function showFactor(factor: "totp" | "recovery_code"): void {
     if (!step) return;
@@ -74,8 +88,8 @@ export function mountSignInForm(auth: AuthClient, onSignedIn: () => void): void 
     codeInput.focus();
   }
 
-  function startSecondStep(result: Extract<SigninResult, { status: "mfa-required" }>): void {
-    step = { mfaToken: result.mfaToken, factors: result.factors, factor: "totp" };
+  function startSecondStep(result: SecondStep, after: "password" | "provider" = "password"): void {
+    step = { mfaToken: result.mfaToken, factors: result.factors, factor: "totp", after };
     // The email field is gone: so is its autofill.
     autofill?.stop();
     autofill = undefined;
@@ -85,8 +99,10 @@ export function mountSignInForm(auth: AuthClient, onSignedIn: () => void): void 
     showFactor(result.factors.includes("totp") ? "totp" : "recovery_code");
   }
 
-  /** Back to the password (the second step's token expired or had too many wrong codes). */
+  /** Back to the first step (the second step's token expired or had too many wrong codes). */
   function restart(message: string): void {
+    // After a provider, the user may have no password: the first step is any way to sign in.
+    if (step?.after === "provider") message = "This sign-in attempt expired or had too many wrong codes. Please sign in again.";
     step = undefined;
     mfaForm.hidden = true;
     signinForm.hidden = false;
@@ -181,4 +197,5 @@ export function mountSignInForm(auth: AuthClient, onSignedIn: () => void): void 
     element("passkey-signin-block").hidden = false;
     startAutofill();
   }
+  return { startSecondStep: (result) => startSecondStep(result, "provider") };
 }

@@ -10,18 +10,60 @@
  * the client with the code. "Cancel" sends it back with
  * `error=access_denied`. The session is the app's own (JSON routes,
  * localStorage): signing in here signs in at the app, and the other way round.
+ *
+ * Or "Continue with <name>", one button per outside provider: the request
+ * goes on at the provider, whose callback (at the API) ends it with a code
+ * for the client. A user with a second factor comes back here after the
+ * provider, at `/authorize?request=<id>#mfaToken=...&factors=...`: the
+ * second step (code, recovery code or passkey), then the request is completed
+ * as after a password. A provider sign-in that failed before the request was
+ * known comes back as `/authorize?error=invalid_state` (or another of the
+ * callback's codes), said in words with its code.
  */
-import { ForbiddenError, NotFoundError, SessionEndedError, type AuthorizationRequest, type StoredSession } from "../../../client/src/index.js";
+import {
+  ForbiddenError,
+  NotFoundError,
+  SessionEndedError,
+  type AuthorizationRequest,
+  type IdentityProvider,
+  type MfaFactor,
+  type StoredSession,
+} from "../../../client/src/index.js";
 import { describeError, element, onClickToLeave, startApp } from "../app.js";
-import { mountSignInForm } from "../sign-in-form.js";
+import { listProviders, providerErrorMessage, showProviderButtons } from "../providers.js";
+import { mountSignInForm, type SecondStep, type SignInForm } from "../sign-in-form.js";
+
+const FACTORS: readonly MfaFactor[] = ["totp", "recovery_code", "passkey"];
+
+/**
+ * The second step an outside provider's sign-in left in the fragment
+ * (`#mfaToken=...&factors=totp,recovery_code,passkey`), taken out of the
+ * address bar and the history at once, as an emailed link's token is.
+ */
+function takeSecondStep(): SecondStep | undefined {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  const mfaToken = fragment.get("mfaToken");
+  if (!mfaToken) return undefined;
+  const named = (fragment.get("factors") ?? "").split(",").filter((factor): factor is MfaFactor => FACTORS.includes(factor as MfaFactor));
+  return { mfaToken, factors: named.length > 0 ? named : ["totp", "recovery_code"] };
+}
+
+const providerStep = takeSecondStep();
+const query = new URLSearchParams(location.search);
+const requestId = query.get("request") ?? "";
+/** The code a provider sign-in failed with (`?error=`). */
+const failure = query.get("error") || undefined;
 
 const auth = await startApp();
-const requestId = new URLSearchParams(location.search).get("request") ?? "";
+const providers = listProviders(auth);
 const heading = element("heading");
 const requestError = element("request-error");
 /** Once loaded. */
 let request: AuthorizationRequest | undefined;
 let shown: "continue" | "signin" | undefined;
+/** The sign-in form, once shown. */
+let form: SignInForm | undefined;
 
 /**
  * Shows one view (a template's copy; none: only the heading and message)
@@ -39,7 +81,14 @@ function show(view: typeof shown, title: string, message = ""): void {
 
 function showGone(): void {
   element("cancel-block").hidden = true;
+  if (failure) return showFailure();
   show(undefined, "This sign-in has expired", "It is unknown, over 10 minutes old, or already finished. Go back to the app you came from and sign in again.");
+}
+
+/** A provider sign-in that failed, with no request left to sign in to. */
+function showFailure(): void {
+  element("cancel-block").hidden = true;
+  show(undefined, "Sign-in failed", providerErrorMessage(failure ?? "invalid_state"));
 }
 
 function showContinue(session: StoredSession): void {
@@ -57,7 +106,20 @@ function showForm(message = ""): void {
   }
   show("signin", `Sign in to ${request?.clientName}`, message);
   if (request?.loginHint) element<HTMLInputElement>("identifier").value = request.loginHint;
-  mountSignInForm(auth, () => void complete().catch((error: unknown) => (requestError.textContent = describeError(error))));
+  form = mountSignInForm(auth, () => void complete().catch((error: unknown) => (requestError.textContent = describeError(error))));
+  const signinError = element("signin-error");
+  void providers.then((list) => showProviderButtons(element("providers-block"), element("provider-list"), signinError, list, continueWith));
+}
+
+/** "Continue with <name>": the request goes on at the provider. */
+async function continueWith(provider: IdentityProvider): Promise<void> {
+  try {
+    const { redirectTo } = await auth.authorization.withProvider(requestId, provider.id);
+    location.assign(redirectTo);
+  } catch (error) {
+    if (error instanceof NotFoundError) return showGone();
+    throw error;
+  }
 }
 
 /** With the session the app holds now: to the client with the code. */
@@ -90,6 +152,14 @@ async function load(): Promise<void> {
     ({ request } = await auth.authorization.get(requestId));
     document.title = `Sign in to ${request.clientName} · Auth API example`;
     element("cancel-block").hidden = false;
+    if (providerStep) {
+      // Signed in at the provider; the second factor is left.
+      showForm();
+      form?.startSecondStep(providerStep);
+      return;
+    }
+    // After a failed provider sign-in: the form, with what went wrong.
+    if (failure) return showForm(providerErrorMessage(failure));
     const session = request.prompt === "login" ? null : await liveSession();
     if (session) showContinue(session);
     else showForm();
@@ -110,4 +180,5 @@ onClickToLeave(element<HTMLButtonElement>("cancel"), requestError, async () => {
 });
 
 if (requestId) await load();
+else if (failure) showFailure();
 else showGone();

@@ -1,13 +1,18 @@
 /**
  * The app's own sign-in page: the JSON routes (sign-in-form.ts), or the
  * sign-in other apps make here, as the app's own OpenID client `web`:
- * through the hosted page and back at /callback.
+ * through the hosted page and back at /callback. "Continue with <name>"
+ * (one button per outside provider) is that redirect sign-in too, straight
+ * to the provider (`provider`), and back at /callback.
  */
 import { element, onClickToLeave, startApp } from "../app.js";
+import { listProviders, showProviderButtons } from "../providers.js";
 import { mountSignInForm } from "../sign-in-form.js";
 
 const auth = await startApp();
+const redirectUri = `${location.origin}/callback`;
 mountSignInForm(auth, () => location.assign("/profile"));
-onClickToLeave(element<HTMLButtonElement>("redirect-signin"), element("redirect-error"), () =>
-  auth.signInWithRedirect({ redirectUri: `${location.origin}/callback` }),
+onClickToLeave(element<HTMLButtonElement>("redirect-signin"), element("redirect-error"), () => auth.signInWithRedirect({ redirectUri }));
+showProviderButtons(element("providers-block"), element("provider-list"), element("signin-error"), await listProviders(auth), (provider) =>
+  auth.signInWithRedirect({ redirectUri, provider: provider.id }),
 );
