@@ -8,7 +8,7 @@ import { auditEventPut } from "../audit/event-store.js";
 import type { CallerOnDevice } from "../http/caller.js";
 import { requireMultiFactor } from "../methods/mfa/step-up.js";
 import { identityRemovedItems } from "../methods/providers/identity-store.js";
-import { providerById } from "../methods/providers/provider-config.js";
+import { requestedProvider } from "../methods/providers/provider-config.js";
 import { startProviderTrip } from "../methods/providers/provider-trip.js";
 import { config } from "../platform/config.js";
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "../platform/errors.js";
@@ -49,8 +49,7 @@ function allowedReturn(redirectUri: string): boolean {
  * session must still be live (the authorizer's answer may be cached).
  */
 export async function startLink(caller: CallerOnDevice, input: { provider: string; redirectUri: string }, now = Date.now()): Promise<string> {
-  const provider = providerById(input.provider);
-  if (!provider) throw new BadRequestError("Invalid request: provider names no configured provider", [{ field: "provider", problem: "is not a configured provider" }]);
+  const provider = requestedProvider(input.provider);
   if (!allowedReturn(input.redirectUri)) {
     throw new BadRequestError("Invalid request: redirectUri must be on the web app's origin", [{ field: "redirectUri", problem: "is not an allowed app URL" }]);
   }

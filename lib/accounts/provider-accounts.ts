@@ -2,7 +2,8 @@
  * The accounts side of an outside provider's sign-in and of linking one
  * (methods/providers/ decides; this writes): the account an identity signs
  * in to, linked now or created now, each in one transaction with its claims
- * and events, so that nothing is half-written; and the identity routes of a
+ * and events (a condition that fails in a race writes nothing, and the
+ * caller reports a refusal); and the identity routes of a
  * signed-in user (list, link, unlink).
  */
 import { randomUUID } from "node:crypto";
@@ -12,7 +13,7 @@ import { decideAccount, decideLink } from "../methods/providers/account-rules.js
 import { identityAddedUpdate, identityClaimPut, linkedUserId } from "../methods/providers/identity-store.js";
 import type { ProviderConfig } from "../methods/providers/provider-config.js";
 import type { ProviderIdentity } from "../methods/providers/relying-party.js";
-import { anyConditionFailed, transactWrite, type TransactItem } from "../platform/transactions.js";
+import { writeIfCondition } from "../platform/transactions.js";
 import { getSession } from "../sessions/session-store.js";
 import { isLive } from "../sessions/sessions.js";
 import { normalizeEmail } from "../users/email-address.js";
@@ -29,17 +30,6 @@ const linkedIdentity = (identity: ProviderIdentity, now: number): LinkedIdentity
   ...(identity.email && { email: identity.email }),
   linkedAt: new Date(now).toISOString(),
 });
-
-/** Writes the items; false when a condition failed (a race: the caller reports a refusal, nothing half-written). */
-async function written(items: TransactItem[]): Promise<boolean> {
-  try {
-    await transactWrite(items);
-    return true;
-  } catch (error) {
-    if (anyConditionFailed(error)) return false;
-    throw error;
-  }
-}
 
 /** The account a provider's identity signs in to, by the rules of account-rules.ts. */
 export async function accountForIdentity(provider: ProviderConfig, identity: ProviderIdentity, now: number, client: ClientInfo): Promise<ProviderAccount> {
@@ -68,11 +58,11 @@ export async function accountForIdentity(provider: ProviderConfig, identity: Pro
       // Linking adds a way in, which a user with a second factor adds only from a multi-factor session (the profile).
       if (user.mfaEnabled) return { refused: "account_exists" };
       const added = linkedIdentity(identity, now);
-      const ok = await written([
+      const ok = await writeIfCondition(
         identityClaimPut(provider.id, identity.sub, user.userId),
         identityAddedUpdate(user, provider.id, added),
         event("identity_linked", user.userId),
-      ]);
+      );
       // Linked meanwhile (another tab's callback) or the user has another identity of this provider: nothing written.
       return ok ? { user: { ...user, identities: { ...user.identities, [provider.id]: added } } } : { refused: "account_exists" };
     }
@@ -86,12 +76,12 @@ export async function accountForIdentity(provider: ProviderConfig, identity: Pro
         createdAt: new Date(now).toISOString(),
         identities: { [provider.id]: linkedIdentity(identity, now) },
       };
-      const ok = await written([
-        ...userCreateItems(user),
+      const ok = await writeIfCondition(
         identityClaimPut(provider.id, identity.sub, user.userId),
+        ...userCreateItems(user),
         event("signup", user.userId),
         event("identity_linked", user.userId),
-      ]);
+      );
       // The email was taken (or the identity linked) by a racing request: its owner signs in by the rules next time.
       return ok ? { user: { ...user, passwordless: true } } : { refused: "account_exists" };
     }
@@ -124,10 +114,10 @@ export async function linkIdentity(
   });
   if (decision.outcome === "refuse") return { refused: decision.code };
   if (decision.outcome === "linked-already") return { linked: true };
-  const ok = await written([
+  const ok = await writeIfCondition(
     identityClaimPut(provider.id, identity.sub, userId),
     identityAddedUpdate(user, provider.id, linkedIdentity(identity, now)),
     auditEventPut({ userId, type: "identity_linked", at: now, method: `provider:${provider.id}`, ...client }),
-  ]);
+  );
   return ok ? { linked: true } : { refused: "identity_in_use" };
 }

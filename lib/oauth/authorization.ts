@@ -19,14 +19,15 @@ import { getClient, type ClientRecord } from "../clients/client-store.js";
 import type { Caller } from "../http/caller.js";
 import { isOwnAppClient } from "../http/routes.js";
 import { config } from "../platform/config.js";
-import { BadRequestError, ForbiddenError, HttpError, NotFoundError } from "../platform/errors.js";
+import { ForbiddenError, HttpError, NotFoundError } from "../platform/errors.js";
 import { anyConditionFailed, transactWrite, writeIfCondition, writeItem, type TransactItem } from "../platform/transactions.js";
 import { logger } from "../platform/logger.js";
-import { providerById, type ProviderConfig } from "../methods/providers/provider-config.js";
+import { providerById, requestedProvider, type ProviderConfig } from "../methods/providers/provider-config.js";
 import { startProviderTrip } from "../methods/providers/provider-trip.js";
 import { getSession } from "../sessions/session-store.js";
 import { authorizationRequestFinish, authorizationRequestPut, getAuthorizationRequest, type AuthorizationRequestRecord } from "./authorization-request-store.js";
 import { authorizationCodePut, type AuthorizationCodeRecord } from "./code-store.js";
+import { requireSingleParameters } from "./input.js";
 import { OAuthError, withQuery } from "./oauth-errors.js";
 import { parseScope } from "./scopes.js";
 
@@ -92,14 +93,11 @@ async function providerLocation(provider: ProviderConfig, requestId: string, req
 /** The hosted page's "Continue with <provider>": the same request goes on at the provider. */
 export async function continueWithProvider(requestId: string, providerId: string, now = Date.now()): Promise<string> {
   const request = await pendingRequest(requestId, now);
-  const provider = providerById(providerId);
-  if (!provider) throw new BadRequestError("Invalid request: provider names no configured provider", [{ field: "provider", problem: "is not a configured provider" }]);
-  return providerLocation(provider, requestId, request, now);
+  return providerLocation(requestedProvider(providerId), requestId, request, now);
 }
 
 function parseAuthorizationRequest(query: Query, client: ClientRecord, now: number): AuthorizationRequestRecord {
-  const repeated = Object.entries(query).find(([, values]) => (values?.length ?? 0) > 1);
-  if (repeated) throw new OAuthError("invalid_request", `${repeated[0]} must appear at most once`);
+  requireSingleParameters(Object.entries(query).flatMap(([name, values]) => (values ?? []).map(() => name)));
   const value = (name: string) => {
     const found = single(query, name);
     if (found !== undefined && found.length > PARAMETER_MAX) throw new OAuthError("invalid_request", `${name} is too long`);

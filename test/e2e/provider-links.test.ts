@@ -14,6 +14,7 @@ import { totpCodeAt } from "../../lib/methods/totp/totp.js";
 import { client, type Client, type Reply } from "../helpers/client.js";
 import { PASSWORD, uniqueEmail } from "../helpers/fixtures.js";
 import { deliverCallback, signInAtLocalIdp, type LocalIdpSignIn, type SignInOptions } from "../helpers/local-idp.js";
+import { countEvents, eventsOf, identitiesOf, passwordAccount } from "../helpers/accounts.js";
 import { linkToken, mailbox, type Mailbox } from "../helpers/mailbox.js";
 import { oidc, pkce, type Oidc, type RegisteredClient } from "../helpers/oidc.js";
 import { startStack, type Stack } from "../helpers/stack.js";
@@ -58,18 +59,8 @@ function expectError(reply: Reply, status: number, code: string, label = ""): vo
   expect(reply.text).not.toMatch(/Exception|\bat \S+:\d+|node_modules|DynamoDB|ConditionalCheck/i);
 }
 
-/** A password user whose email is verified: only such a user may link an identity (pre-hijacking, identity-settings.ts). */
-async function passwordUser(label: string, options: { verified?: boolean } = {}): Promise<{ email: string; userId: string; accessToken: string }> {
-  const email = uniqueEmail(label);
-  const reply = await api.post("/auth/signup", { email, password: PASSWORD });
-  expect(reply.status, reply.text).toBe(201);
-  if (options.verified !== false) {
-    const token = linkToken((await mail.waitFor(email, /Confirm your email/))[0]!, stack.appUrl, "verify-email");
-    const verified = await api.post("/auth/email/verify", { token });
-    expect(verified.status, verified.text).toBe(200);
-  }
-  return { email, userId: reply.body.user.id, accessToken: reply.body.accessToken };
-}
+/** A password user whose email is verified (the default): only such a user may link an identity (pre-hijacking, identity-settings.ts). */
+const passwordUser = (label: string, options: { verified?: boolean } = {}) => passwordAccount(api, mail, stack.appUrl, label, options);
 
 const startLink = (token: string, body: unknown) => api.post("/users/me/identities", body, { token });
 
@@ -93,20 +84,9 @@ function expectLanded(landed: URL, redirectUri: string, parameters: Record<strin
   if (!("linked" in parameters)) expect(landed.searchParams.has("linked"), landed.href).toBe(false);
 }
 
-async function identities(token: string): Promise<any[]> {
-  const reply = await api.get("/users/me/identities", { token });
-  expect(reply.status, reply.text).toBe(200);
-  return reply.body.identities;
-}
-
-async function events(token: string): Promise<{ type: string; method?: string }[]> {
-  const reply = await api.get("/users/me/events", { token });
-  expect(reply.status, reply.text).toBe(200);
-  return reply.body.events;
-}
-
-const count = (list: { type: string; method?: string }[], type: string, method?: string) =>
-  list.filter((event) => event.type === type && (method === undefined || event.method === method)).length;
+const identities = (token: string) => identitiesOf(api, token);
+const events = (token: string) => eventsOf(api, token);
+const count = countEvents;
 
 /** A sign-in of the registered client through the local provider, to its tokens; the ID token's sub is our user. */
 async function providerSignin(email: string) {

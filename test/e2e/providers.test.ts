@@ -30,6 +30,7 @@ import { startLocalIdp, type LocalIdp } from "../../scripts/local-idp.mjs";
 import { client, type Client } from "../helpers/client.js";
 import { PASSWORD, jwtPayload, uniqueEmail } from "../helpers/fixtures.js";
 import { deliverCallback, signInAtLocalIdp, type LocalIdpSignIn, type SignInOptions } from "../helpers/local-idp.js";
+import { countEvents, eventsOf, identitiesOf, passwordAccount } from "../helpers/accounts.js";
 import { linkToken, mailbox, type Mailbox } from "../helpers/mailbox.js";
 import { oidc, pkce, type Oidc, type RegisteredClient } from "../helpers/oidc.js";
 import { startStack, type Stack } from "../helpers/stack.js";
@@ -171,39 +172,12 @@ async function me(token: string) {
   return reply.body.user;
 }
 
-async function identities(token: string): Promise<any[]> {
-  const reply = await api.get("/users/me/identities", { token });
-  expect(reply.status, reply.text).toBe(200);
-  return reply.body.identities;
-}
+const identities = (token: string) => identitiesOf(api, token);
+const events = (token: string) => eventsOf(api, token);
+const count = countEvents;
 
-async function events(token: string): Promise<{ type: string; method?: string }[]> {
-  const reply = await api.get("/users/me/events", { token });
-  expect(reply.status, reply.text).toBe(200);
-  return reply.body.events;
-}
-
-const count = (list: { type: string; method?: string }[], type: string, method?: string) =>
-  list.filter((event) => event.type === type && (method === undefined || event.method === method)).length;
-
-/** A password account whose email is verified through the link the signup emailed. */
-async function verifiedAccount(label: string): Promise<{ email: string; userId: string; accessToken: string }> {
-  const email = uniqueEmail(label);
-  const signup = await api.post("/auth/signup", { email, password: PASSWORD });
-  expect(signup.status, signup.text).toBe(201);
-  const token = linkToken((await mail.waitFor(email, /Confirm your email/))[0]!, stack.appUrl, "verify-email");
-  const verified = await api.post("/auth/email/verify", { token });
-  expect(verified.status, verified.text).toBe(200);
-  return { email, userId: signup.body.user.id, accessToken: signup.body.accessToken };
-}
-
-async function unverifiedAccount(label: string): Promise<{ email: string; userId: string; accessToken: string }> {
-  const email = uniqueEmail(label);
-  const signup = await api.post("/auth/signup", { email, password: PASSWORD });
-  expect(signup.status, signup.text).toBe(201);
-  expect(signup.body.user.emailVerified).toBe(false);
-  return { email, userId: signup.body.user.id, accessToken: signup.body.accessToken };
-}
+const verifiedAccount = (label: string) => passwordAccount(api, mail, stack.appUrl, label);
+const unverifiedAccount = (label: string) => passwordAccount(api, mail, stack.appUrl, label, { verified: false });
 
 // ---- the tests -----------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@
  * (`clientSecretParameter`) so that it never sits in the template.
  */
 import { readFileSync } from "node:fs";
+import { BadRequestError } from "../../platform/errors.js";
 
 export type ProviderPreset = "google" | "microsoft" | "apple" | "okta" | "auth0";
 
@@ -104,6 +105,13 @@ function load(): ProviderConfig[] {
 export const PROVIDERS: readonly ProviderConfig[] = Object.freeze(load());
 
 export const providerById = (id: string): ProviderConfig | undefined => PROVIDERS.find((provider) => provider.id === id);
+
+/** The configured provider a request body names (`provider`), or 400 invalid_request. */
+export function requestedProvider(id: string): ProviderConfig {
+  const provider = providerById(id);
+  if (!provider) throw new BadRequestError("Invalid request: provider names no configured provider", [{ field: "provider", problem: "is not a configured provider" }]);
+  return provider;
+}
 
 /** What `GET /auth/providers` lists: never an issuer's secret. */
 export const listedProviders = () => PROVIDERS.map(({ id, name }) => ({ id, name }));
