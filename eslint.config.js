@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".serverless/", ".esbuild/", ".esbuild-test/", ".data/", "coverage/", "web/dist/", "test-results/"] },
+  { ignores: ["node_modules/", ".serverless/", ".esbuild/", ".esbuild-test/", ".data/", "coverage/", "web/dist/", "client/dist/", "test-results/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

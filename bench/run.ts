@@ -19,7 +19,7 @@ export interface Section {
   goals: { text: string; met: boolean; value: string }[];
 }
 
-const SECTIONS = ["verify", "cold-start", "handler-stack", "signin", "mfa", "passkeys", "forgot-password", "oidc", "providers", "bundle-sizes", "cost"];
+const SECTIONS = ["verify", "cold-start", "handler-stack", "signin", "mfa", "passkeys", "forgot-password", "oidc", "providers", "import", "bundle-sizes", "cost"];
 
 /**
  * Each section runs in its own process with stdout discarded: the handlers'

@@ -31,6 +31,8 @@ async function main(name: string): Promise<Section> {
       return (await import("./forgot-password.js")).run(email);
     case "oidc":
       return (await import("./oidc.js")).run(session);
+    case "import":
+      return (await import("./import.js")).run();
     case "bundle-sizes":
       return (await import("./bundle-sizes.js")).run();
     default:

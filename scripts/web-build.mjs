@@ -13,6 +13,9 @@ export async function buildWeb({ outdir = `${webRoot}dist/assets`, write = false
     entryPoints: pages.map((name) => `${webRoot}src/pages/${name}`),
     outdir,
     bundle: true,
+    // The web app imports the client package by name, as any app would; this
+    // condition points it at the package's TypeScript source instead of dist/.
+    conditions: ["lambda-auth-api-source"],
     splitting: true,
     format: "esm",
     target: "es2022",

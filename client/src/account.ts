@@ -1,8 +1,16 @@
-/** Password and email routes: change, forgot, reset, verify, resend. */
+/** Password and email routes: change, forgot, reset, verify, resend, and the confirmation of an email change. */
 import type { Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
 import type { SessionHooks } from "./session-hooks.js";
-import type { MessageBody, PasswordChangeRequest, ResetPasswordRequest, UserBody, VerifyEmailRequest, ForgotPasswordRequest } from "./types.js";
+import type {
+  EmailChangeConfirmRequest,
+  ForgotPasswordRequest,
+  MessageBody,
+  PasswordChangeRequest,
+  ResetPasswordRequest,
+  UserBody,
+  VerifyEmailRequest,
+} from "./types.js";
 
 export function accountRoutes(transport: Transport, hooks: SessionHooks) {
   return {
@@ -27,5 +35,17 @@ export function accountRoutes(transport: Transport, hooks: SessionHooks) {
     },
     /** POST /auth/email/verify/resend: a new verification email for the signed-in user. */
     resendVerification: () => transport.call<MessageBody>(callFor(ROUTES.resendVerification), "bearer"),
+    /**
+     * POST /auth/email/change/confirm with the token of the link sent to the new
+     * address (`<APP_URL>/confirm-email#token=…`): the account moves there,
+     * verified; sessions stay. Updates the stored user when it is the same one.
+     * 400 `invalid_token` (unknown, expired, used, replaced or voided), 409
+     * `email_taken` (someone took the address meanwhile).
+     */
+    async confirmEmailChange(body: EmailChangeConfirmRequest): Promise<UserBody> {
+      const result = await transport.call<UserBody>(callFor(ROUTES.confirmEmailChange, { body }), "none");
+      await hooks.updateUser(result.user);
+      return result;
+    },
   };
 }

@@ -1,4 +1,4 @@
-/** Routes for callers with the admin role: users, their roles, their events, their second factors; the OAuth clients. */
+/** Routes for callers with the admin role: users, their roles, their events, their identities, their second factors; the OAuth clients. */
 import type { Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
 import type {
@@ -8,6 +8,7 @@ import type {
   ClientUpdateRequest,
   ClientWithSecret,
   EventList,
+  IdentityList,
   ListQuery,
   RolesRequest,
   UserBody,
@@ -35,6 +36,8 @@ export function adminRoutes(transport: Transport) {
     /** GET /users/{id}/events */
     userEvents: (id: string, query: ListQuery = {}) =>
       transport.call<EventList>(callFor(ROUTES.listUserEvents, { params: { id }, query: { ...query } }), "bearer"),
+    /** GET /users/{id}/identities: the outside accounts linked to the user (`provider`, `email` when the provider gave one, `linkedAt`). */
+    userIdentities: (id: string) => transport.call<IdentityList>(callFor(ROUTES.listUserIdentities, { params: { id } }), "bearer"),
     /** POST /oauth2/clients: registers a client of the OpenID provider; a confidential one's `clientSecret` is answered this once. */
     createClient: (body: ClientRegistrationRequest) => transport.call<ClientWithSecret>(callFor(ROUTES.createClient, { body }), "bearer"),
     /** GET /oauth2/clients */

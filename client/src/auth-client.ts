@@ -43,7 +43,7 @@ import {
   type RedirectSignin,
   type RedirectSigninOptions,
 } from "./redirect.js";
-import { readResult, requestInit, urlFor, type ApiCall, type CallAuth, type FetchFunction, type Transport } from "./request.js";
+import { readResult, requestInit, urlFor, withNetworkErrors, type ApiCall, type CallAuth, type FetchFunction, type Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
 import { needsRefresh, parseStoredSession, toStoredSession, type StoredSession } from "./session.js";
 import type { SessionHooks } from "./session-hooks.js";
@@ -137,7 +137,8 @@ export class AuthClient {
     this.#storage = options.storage ?? memoryStorage();
     this.#key = options.storageKey ?? DEFAULTS.storageKey;
     // Called unbound, the browser's fetch throws "Illegal invocation".
-    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    // A request with no answer (the network, a CORS refusal) throws a NetworkError that says so.
+    this.#fetch = withNetworkErrors(options.fetch ?? ((input, init) => fetch(input, init)), this.baseUrl);
     this.#marginSeconds = options.refreshMarginSeconds ?? DEFAULTS.refreshMarginSeconds;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs;
     if (this.#storage.shared) this.#channel = openTabChannel(`auth-client:${this.#key}`, (message) => this.#fromOtherTab(message));

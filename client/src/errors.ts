@@ -10,8 +10,8 @@
  *     else throw error;
  *   }
  *
- * Every error the API answers becomes an `AuthApiError`; network failures
- * stay what `fetch` throws (a `TypeError`), since no status exists for them.
+ * Every error the API answers becomes an `AuthApiError`; a request that got
+ * no answer at all (the network, or a CORS refusal) a `NetworkError`.
  */
 import type { ErrorBody, ErrorCodeFor, KnownErrorCode } from "./types.js";
 
@@ -161,6 +161,26 @@ export class SessionEndedError extends UnauthorizedError {
   /** `refusal`: the body of the API's answer that ended the session, when there was one. */
   constructor(message = "The session has ended; sign in again", refusal?: ErrorBody) {
     super(401, message, refusal);
+  }
+}
+
+/**
+ * `code` `network_error`, `status` 0: `fetch` got no answer. Offline, a
+ * wrong `baseUrl`, an API that is down, or, in a browser, an API that does
+ * not allow this page's origin (its `CORS_ORIGINS`): browsers report each of
+ * these to the page the same way ("Failed to fetch"), so the message names
+ * the URL and the likely causes. Nothing is known to have reached the API;
+ * the stored session is kept. `cause` is what `fetch` threw.
+ */
+export class NetworkError extends AuthApiError {
+  override readonly code = "network_error";
+  /** The URL that could not be fetched. */
+  readonly url: string;
+
+  constructor(message: string, url: string, cause?: unknown) {
+    super(0, message);
+    this.url = url;
+    this.cause = cause;
   }
 }
 

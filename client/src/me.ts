@@ -1,6 +1,11 @@
 /**
- * The signed-in user's own routes: profile, OpenID claims, sessions, events,
- * account deletion, and the outside accounts (identities) linked to the user:
+ * The signed-in user's own routes: profile (and its changes), OpenID claims,
+ * sessions, events, account deletion, and the outside accounts (identities)
+ * linked to the user:
+ *
+ *   const { user } = await auth.me.update({ name: "Ada", username: "ada" }); // 409 username_taken
+ *   await auth.me.changeEmail({ newEmail: "ada@new.example", currentPassword }); // a link goes to the new address
+ *   // then, on <APP_URL>/confirm-email#token=…: await auth.account.confirmEmailChange({ token })
  *
  *   const { identities } = await auth.me.identities();                       // [{ provider, email?, linkedAt }]
  *   await auth.me.linkIdentityWithRedirect("google", `${location.origin}/profile`); // leaves the page
@@ -10,7 +15,19 @@
 import type { Transport } from "./request.js";
 import { callFor, ROUTES } from "./routes.js";
 import type { SessionHooks } from "./session-hooks.js";
-import type { AccountDeletionRequest, EventList, IdentityLinkStart, IdentityList, ListQuery, SessionList, UserBody, Userinfo } from "./types.js";
+import type {
+  AccountDeletionRequest,
+  EmailChangeRequest,
+  EventList,
+  IdentityLinkStart,
+  IdentityList,
+  ListQuery,
+  MessageBody,
+  ProfileUpdateRequest,
+  SessionList,
+  UserBody,
+  Userinfo,
+} from "./types.js";
 
 export function meRoutes(transport: Transport, hooks: SessionHooks) {
   const linkIdentity = (provider: string, redirectUri: string) =>
@@ -18,6 +35,24 @@ export function meRoutes(transport: Transport, hooks: SessionHooks) {
   return {
     /** GET /users/me */
     get: () => transport.call<UserBody>(callFor(ROUTES.getMe), "bearer"),
+    /**
+     * PATCH /users/me: a new `name` and/or `username`; updates the stored
+     * session's user. 409 `username_taken`; 400 for an empty body or another field.
+     */
+    async update(body: ProfileUpdateRequest): Promise<UserBody> {
+      const result = await transport.call<UserBody>(callFor(ROUTES.updateMe, { body }), "bearer");
+      await hooks.updateUser(result.user);
+      return result;
+    },
+    /**
+     * POST /users/me/email: sends a confirmation link to `newEmail` (and a
+     * notice to the current address); the account moves once the link is
+     * opened (`auth.account.confirmEmailChange`). With `currentPassword`, or,
+     * for a user without a password, a second-factor `code` (or `newEmail`
+     * alone from a multi-factor session). 401 `wrong_password` /
+     * `invalid_mfa_code`, 403 `mfa_required`, 409 `email_taken`.
+     */
+    changeEmail: (body: EmailChangeRequest) => transport.call<MessageBody>(callFor(ROUTES.changeEmail, { body }), "bearer"),
     /** GET /oauth2/userinfo: the OpenID claims of the user (`sub`, and those the token's scopes allow; all of them for a session of the JSON routes). */
     userinfo: () => transport.call<Userinfo>(callFor(ROUTES.userinfo), "bearer"),
     /** GET /users/me/sessions: the live sessions; `current` marks this one. */

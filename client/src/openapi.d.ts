@@ -419,6 +419,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/email/change/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the account to its new email address with the token from an email-change link
+         * @description The token comes from the link `<APP_URL>/confirm-email#token=<token>` that
+         *     `POST /users/me/email` sent to the new address; it is single-use, valid as long as a
+         *     verification link (24 hours by default), and works only for the address it was sent
+         *     to. In one step the account moves there (`emailVerified: true`), the old address is
+         *     free for anyone at once (it no longer signs in), the event `email_changed` is recorded,
+         *     and any reset or verification link sent to the old address stops working. Sessions
+         *     stay signed in. Answers the user at its new address.
+         *
+         *     400 `invalid_token`: the token is unknown, expired, already used, replaced by a newer
+         *     request, or voided (a password change or reset, disabling, or "sign out everywhere"
+         *     since it was sent; a disabled account). 409 `email_taken`: someone else took the
+         *     address since the link was sent; nothing changed.
+         */
+        post: operations["confirmEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -901,6 +932,54 @@ export interface paths {
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
+        /**
+         * Change the caller's name or username
+         * @description Sets `name` and/or `username` (the same rules as at signup) and answers the updated
+         *     user. A new username is claimed and the old one freed in one step: the old username
+         *     is free for anyone at once, and no longer signs in. 409 `username_taken` when another
+         *     user has it (compared case-insensitively); changing only its case is allowed. Neither
+         *     can be removed (`null` is 400). Unlike other routes, this one refuses fields it does
+         *     not take: an empty body, or one with any other field, is 400 `invalid_request`, so
+         *     that a misspelt field is not silently ignored. Records `profile_updated`.
+         */
+        patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/users/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask to move the caller's account to another email address
+         * @description Sends a link `<APP_URL>/confirm-email#token=<token>` to `newEmail` and a notice to
+         *     the current address (which names no new address); the account moves only once the
+         *     link is opened (`POST /auth/email/change/confirm`). A newer request replaces an
+         *     older one. The link counts against the new address's verification-email limit (by
+         *     default 2 a minute, 5 an hour); over it, the same 202 and no email.
+         *
+         *     Proof, again, that the account is the caller's: `currentPassword` (a wrong one is
+         *     401 `wrong_password` and counts towards the signin lockout, so 429
+         *     `too_many_attempts` once locked); a user with a second factor also needs a
+         *     multi-factor session (403 `mfa_required`). A user with no password (`hasPassword:
+         *     false`) sends `code` instead, a current TOTP code or an unused recovery code (401
+         *     `invalid_mfa_code` when wrong, counted likewise), or calls from a multi-factor session
+         *     whose sign-in is at most 10 minutes old with `newEmail` alone (403 `mfa_required`
+         *     otherwise: a stolen token carries "multi-factor" too). A user with a password must send
+         *     it (400 otherwise).
+         *
+         *     409 `email_taken`: another account uses `newEmail` (told only to a caller who has just
+         *     proven the account is theirs). 400 when `newEmail` is the current address. Records
+         *     `email_change_requested` when the link is sent.
+         */
+        post: operations["changeEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -1346,6 +1425,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/{id}/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's linked outside identities (admin only)
+         * @description The same list as `GET /users/me/identities`, for any user; 404 `not_found` when there is no such user.
+         */
+        get: operations["listUserIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/{id}/mfa": {
         parameters: {
             query?: never;
@@ -1531,6 +1630,24 @@ export interface components {
             newPassword: components["schemas"]["Password"];
         };
         VerifyEmailRequest: {
+            token: components["schemas"]["Secret"];
+        };
+        /** @description At least one of the two; no other field. */
+        ProfileUpdateRequest: {
+            name?: components["schemas"]["Name"];
+            username?: components["schemas"]["Username"];
+        };
+        /**
+         * @description `newEmail` with `currentPassword`; a user without a password sends `code` instead, or
+         *     `newEmail` alone from a multi-factor session signed in within 10 minutes. Not both
+         *     `currentPassword` and `code`.
+         */
+        EmailChangeRequest: {
+            newEmail: components["schemas"]["EmailInput"];
+            currentPassword?: components["schemas"]["Secret"];
+            code?: components["schemas"]["MfaCode"];
+        };
+        EmailChangeConfirmRequest: {
             token: components["schemas"]["Secret"];
         };
         DeleteAccountRequest: {
@@ -1839,6 +1956,12 @@ export interface components {
             createdAt: components["schemas"]["Timestamp"];
             lastUsedAt: components["schemas"]["Timestamp"];
             userAgent?: components["schemas"]["UserAgent"];
+            /**
+             * @description A person's name for the device, from `userAgent` when read ("Chrome on macOS",
+             *     "Safari on iPhone", "Firefox on Linux"; a script's product name, e.g. "curl");
+             *     absent when there is no User-Agent.
+             */
+            device?: string;
             ipAddress?: components["schemas"]["IpAddress"];
             /** @description `true` for the session the calling access token belongs to. */
             current: boolean;
@@ -1848,13 +1971,19 @@ export interface components {
         /** @description The client's IP address (IPv4 or IPv6) as API Gateway saw it. */
         IpAddress: string;
         /** @enum {string} */
-        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset" | "passkey_added" | "passkey_removed" | "identity_linked" | "identity_unlinked" | "client_authorized" | "code_reuse_detected";
+        EventType: "signup" | "signin" | "signin_failed" | "locked_out" | "refresh_reuse_detected" | "signout" | "session_revoked" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "roles_changed" | "disabled" | "enabled" | "account_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset" | "passkey_added" | "passkey_removed" | "identity_linked" | "identity_unlinked" | "profile_updated" | "email_change_requested" | "email_changed" | "imported" | "client_authorized" | "code_reuse_detected";
         Event: {
             type: components["schemas"]["EventType"];
             at: components["schemas"]["Timestamp"];
             sessionId?: components["schemas"]["SessionId"];
             ipAddress?: components["schemas"]["IpAddress"];
             userAgent?: components["schemas"]["UserAgent"];
+            /**
+             * @description A person's name for the device, from `userAgent` when read ("Chrome on macOS",
+             *     "Safari on iPhone", "Firefox on Linux"; a script's product name, e.g. "curl");
+             *     absent when there is no User-Agent.
+             */
+            device?: string;
             /** @description On `client_authorized` and `code_reuse_detected`, the OAuth client concerned. */
             clientId?: components["schemas"]["ClientId"];
             /**
@@ -2555,7 +2684,7 @@ export interface components {
                 };
             };
         };
-        /** @description The caller's linked outside identities. */
+        /** @description The user's linked outside identities. */
         IdentityListBody: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -2976,6 +3105,24 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
                     code: "unauthorized" | "invalid_mfa_code";
+                };
+            };
+        };
+        /**
+         * @description `wrong_password`: `currentPassword` is wrong. `invalid_mfa_code`: `code` is wrong or
+         *     was already used. Both count towards the signin lockout. `unauthorized`: no valid
+         *     access token, or (without a password) the session has ended.
+         */
+        EmailChangeUnauthorized: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code: "unauthorized" | "wrong_password" | "invalid_mfa_code";
                 };
             };
         };
@@ -3836,6 +3983,31 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    confirmEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChangeConfirmRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["UserBody"];
+            400: components["responses"]["BadRequestToken"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     getJwks: {
         parameters: {
             query?: never;
@@ -4304,6 +4476,62 @@ export interface operations {
             403: components["responses"]["UserOrMfaRequired"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["SelfProtection"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyAttempts"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileUpdateRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["UserBody"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    changeEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChangeRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["Accepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["EmailChangeUnauthorized"];
+            403: components["responses"]["UserOrMfaRequired"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyAttempts"];
@@ -4872,6 +5100,30 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["EventList"];
+            400: components["responses"]["BadParameters"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listUserIdentities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A user id (a UUID); anything else names no user and gets 404 `not_found`. */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["IdentityListBody"];
             400: components["responses"]["BadParameters"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];

@@ -47,6 +47,16 @@ export type RefreshRequest = Schemas["RefreshRequest"];
 export type SignoutRequest = Schemas["SignoutRequest"];
 export type PasswordChangeRequest = Schemas["PasswordChangeRequest"];
 export type AccountDeletionRequest = Schemas["DeleteAccountRequest"];
+/** `PATCH /users/me`: a new `name` and/or `username` (at least one). */
+export type ProfileUpdateRequest = Schemas["ProfileUpdateRequest"];
+/**
+ * `POST /users/me/email`: the new address with the current password; a user
+ * without a password sends a second-factor `code` instead, or the address
+ * alone from a multi-factor session. Stricter than openapi.yaml's schema.
+ */
+export type EmailChangeRequest = { newEmail: string; currentPassword: string } | { newEmail: string; code: string } | { newEmail: string };
+/** `POST /auth/email/change/confirm`: the token of the emailed link. */
+export type EmailChangeConfirmRequest = Schemas["EmailChangeConfirmRequest"];
 export type ForgotPasswordRequest = Schemas["ForgotPasswordRequest"];
 export type ResetPasswordRequest = Schemas["ResetPasswordRequest"];
 export type VerifyEmailRequest = Schemas["VerifyEmailRequest"];

@@ -1,7 +1,8 @@
-/** The admin routes on other users' accounts (GET /users, /users/{id}, PATCH, DELETE, events, DELETE mfa); each its own function and role. */
+/** The admin routes on other users' accounts (GET /users, /users/{id}, PATCH, DELETE, events, identities, DELETE mfa); each its own function and role. */
 import type { Actor } from "../../lib/admin/actor.js";
 import { parseUserId, parseUserUpdate } from "../../lib/admin/input.js";
 import { deleteUserAsAdmin, listUsers, resetMfa, setDisabled } from "../../lib/admin/user-admin.js";
+import { listIdentities } from "../../lib/accounts/identity-settings.js";
 import { listEvents } from "../../lib/audit/event-list.js";
 import type { Caller } from "../../lib/http/caller.js";
 import { json, noContent, protectedRoute, type ApiRequest } from "../../lib/http/routes.js";
@@ -35,6 +36,11 @@ export const userEventsHandler = protectedRoute({ body: "none", ...admin }, asyn
   const userId = targetOf(request);
   return json(200, await listEvents(userId, parseListParams(request.event.queryStringParameters), { mustExist: true }));
 });
+
+/** The outside identities linked to the user, as the user sees them (GET /users/me/identities); 404 when there is no such user. */
+export const userIdentitiesHandler = protectedRoute({ body: "none", ...admin }, async (request) =>
+  json(200, { identities: await listIdentities(targetOf(request)) }),
+);
 
 export const resetMfaHandler = protectedRoute({ body: "none", ...admin }, async (request) => {
   await resetMfa(actorOf(request), targetOf(request));

@@ -30,7 +30,7 @@ import { actorEvent, failed, selfProtection, type Actor, type WriteOutcome } fro
 export async function deleteUserItems(user: UserRecord, event: AuditEvent, options: { actorId?: string; refuseAdmin?: boolean }): Promise<WriteOutcome> {
   const items = [
     ...userDeleteItems(user, { refuseAdmin: options.refuseAdmin }),
-    ...[user.resetTokenHash, user.verifyTokenHash].filter((hash): hash is string => typeof hash === "string").map(oneTimeTokenDelete),
+    ...[user.resetTokenHash, user.verifyTokenHash, user.emailChangeTokenHash].filter((hash): hash is string => typeof hash === "string").map(oneTimeTokenDelete),
     signinFailuresDelete(accountLockoutKey(user.userId)),
     totpDelete(user.userId),
     recoveryCodesDelete(user.userId),

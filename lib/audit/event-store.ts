@@ -39,6 +39,13 @@ export const EVENT_TYPES = [
   "passkey_removed",
   "identity_linked",
   "identity_unlinked",
+  // The owner changed their name or username (PATCH /users/me); asked to move the account to another
+  // email address (the link was sent); and moved it (the link was opened).
+  "profile_updated",
+  "email_change_requested",
+  "email_changed",
+  // The user was moved in by `npm run import-users` (import/importer.ts), with its password hash when it had one.
+  "imported",
   // An OAuth client got a session through the authorization code flow; a code presented twice ended it.
   "client_authorized",
   "code_reuse_detected",
@@ -96,6 +103,8 @@ export interface Event {
   clientId?: string;
   ipAddress?: string;
   userAgent?: string;
+  /** A person's name for the device ("Chrome on macOS"): not stored, named from `userAgent` when listed (event-list.ts). */
+  device?: string;
 }
 
 function toEvent(item: Record<string, unknown>): Event {

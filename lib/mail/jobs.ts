@@ -20,7 +20,14 @@ export type MailRequest =
   | { type: "recovery-code-used"; userId: string }
   | { type: "mfa-reset"; userId: string }
   /** A notice to the owner after a passkey was added to the account. */
-  | { type: "passkey-added"; userId: string };
+  | { type: "passkey-added"; userId: string }
+  /**
+   * An email change the owner asked for (password or second factor proven):
+   * a confirmation link to `newEmail` (canonical, counted against its
+   * verification limit) and a notice to the account's current address. The
+   * token is bound to `sessionVersion`, the user's when it was asked for.
+   */
+  | { type: "email-change-requested"; userId: string; newEmail: string; sessionVersion: number; client?: ClientInfo };
 
 export type MailJob = MailRequest & {
   /** Counts the email once against the limits however often Lambda retries it. */
@@ -42,6 +49,11 @@ export function parseMailJob(payload: unknown): MailJob {
   switch (job.type) {
     case "password-reset-requested":
       if (isString(job.email)) return { ...base, type: job.type, email: job.email, ...(client && { client }) };
+      break;
+    case "email-change-requested":
+      if (isString(job.userId) && isString(job.newEmail) && Number.isInteger(job.sessionVersion)) {
+        return { ...base, type: job.type, userId: job.userId, newEmail: job.newEmail, sessionVersion: job.sessionVersion as number, ...(client && { client }) };
+      }
       break;
     case "verification-requested": // a `limited` flag (jobs queued by older code) is dropped: every one is counted
     case "password-changed":

@@ -14,21 +14,33 @@ import { issueOneTimeToken } from "../one-time-tokens/one-time-token-store.js";
 import { mayUseEmailedTokens, newOneTimeToken, tokenExpiresAt, tokenLifetimeSeconds, type OneTimeTokenKind } from "../one-time-tokens/one-time-tokens.js";
 import * as store from "../users/user-store.js";
 import type { UserRecord } from "../users/user-store.js";
+import type { EventType } from "../audit/event-store.js";
 
-export type MailOutcome = "sent" | "no-account" | "disabled" | "over-limit" | "already-verified";
+/** `superseded`: an email change whose user changed password or ended every session since asking (the request is void). */
+export type MailOutcome = "sent" | "no-account" | "disabled" | "over-limit" | "already-verified" | "superseded";
 
-/** A new token of `kind` for the user, replacing the previous one; the link that carries it. */
-async function issueLink(user: UserRecord, kind: OneTimeTokenKind, job: MailJob, now: number): Promise<string | undefined> {
+const LINK_PAGE = { reset: "reset-password", verify: "verify-email", "email-change": "confirm-email" } as const;
+/** The event recorded with the token, for the kinds asked for by someone other than signup. */
+const ISSUE_EVENT: Partial<Record<OneTimeTokenKind, EventType>> = { reset: "password_reset_requested", "email-change": "email_change_requested" };
+
+/** A new token of `kind` for the user, replacing the previous one; the link that carries it. `bound`: an email change's address and version. */
+async function issueLink(
+  user: UserRecord,
+  kind: OneTimeTokenKind,
+  job: MailJob,
+  now: number,
+  bound: { email?: string; sessionVersion?: number } = {},
+): Promise<string | undefined> {
   const { token, hash } = newOneTimeToken();
-  const replaces = kind === "reset" ? user.resetTokenHash : user.verifyTokenHash;
-  const event =
-    kind === "reset" ? { userId: user.userId, type: "password_reset_requested" as const, at: job.at, ...("client" in job ? job.client : {}) } : undefined;
+  const replaces = store.heldTokenHash(user, kind);
+  const type = ISSUE_EVENT[kind];
+  const event = type ? { userId: user.userId, type, at: job.at, ...("client" in job ? job.client : {}) } : undefined;
   const issued = await issueOneTimeToken(
-    { kind, userId: user.userId, hash, expiresAt: tokenExpiresAt(kind, now), ...(replaces && { replaces }) },
+    { kind, userId: user.userId, accountEmail: user.email, hash, expiresAt: tokenExpiresAt(kind, now), ...bound, ...(replaces && { replaces }) },
     event,
   );
   if (!issued) return undefined;
-  return linkTo(kind === "reset" ? "reset-password" : "verify-email", token);
+  return linkTo(LINK_PAGE[kind], token);
 }
 
 export async function deliverMailJob(job: MailJob, now = Date.now()): Promise<MailOutcome> {
@@ -55,6 +67,22 @@ export async function deliverMailJob(job: MailJob, now = Date.now()): Promise<Ma
       const link = await issueLink(user, "verify", job, now);
       if (!link) return "no-account";
       await sendEmail(renderEmail("verify-email-link", user.email, { link, expiresIn: describeDuration(tokenLifetimeSeconds("verify")) }));
+      return "sent";
+    }
+    case "email-change-requested": {
+      const user = await store.getUser(job.userId, store.USER_TOKEN_FIELDS);
+      if (!user) return "no-account";
+      if (!mayUseEmailedTokens(user)) return "disabled";
+      // A password change or reset, or "sign out everywhere", since the request voids it (the token is bound to the version too).
+      if ((user.sessionVersion ?? 0) !== job.sessionVersion) return "superseded";
+      // The link proves the new inbox: it counts against the verification limit of the address it goes to.
+      if (!(await mayEmailVerificationLink(job.newEmail, job.jobId, now))) return "over-limit";
+      const link = await issueLink(user, "email-change", job, now, { email: job.newEmail, sessionVersion: job.sessionVersion });
+      if (!link) return "no-account";
+      const expiresIn = describeDuration(tokenLifetimeSeconds("email-change"));
+      await sendEmail(renderEmail("email-change-link", job.newEmail, { link, expiresIn }));
+      // The notice names no new address: the old inbox may be the reason for the move.
+      await sendEmail(renderEmail("email-change-requested-notice", user.email, { time: describeTime(job.at) }));
       return "sent";
     }
     case "password-changed":

@@ -11,6 +11,10 @@
  */
 import { config } from "../platform/config.js";
 import type { Email } from "./ses.js";
+import emailChangeHtml from "./templates/email-change-link.html";
+import emailChangeText from "./templates/email-change-link.txt";
+import emailChangeRequestedHtml from "./templates/email-change-requested-notice.html";
+import emailChangeRequestedText from "./templates/email-change-requested-notice.txt";
 import mfaDisabledHtml from "./templates/mfa-disabled-notice.html";
 import mfaDisabledText from "./templates/mfa-disabled-notice.txt";
 import mfaEnabledHtml from "./templates/mfa-enabled-notice.html";
@@ -41,6 +45,8 @@ export const TEMPLATES = {
   "recovery-code-used-notice": { text: recoveryCodeUsedText, html: recoveryCodeUsedHtml },
   "mfa-reset-notice": { text: mfaResetText, html: mfaResetHtml },
   "passkey-added-notice": { text: passkeyAddedText, html: passkeyAddedHtml },
+  "email-change-link": { text: emailChangeText, html: emailChangeHtml },
+  "email-change-requested-notice": { text: emailChangeRequestedText, html: emailChangeRequestedHtml },
 } as const;
 export type TemplateName = keyof typeof TEMPLATES;
 
@@ -73,8 +79,8 @@ export function renderEmail(name: TemplateName, to: string, values: Record<strin
   };
 }
 
-/** `<APP_URL>/verify-email#token=…` and `<APP_URL>/reset-password#token=…`: the web app's pages. */
-export function linkTo(page: "verify-email" | "reset-password", token: string): string {
+/** `<APP_URL>/verify-email#token=…`, `<APP_URL>/reset-password#token=…` and `<APP_URL>/confirm-email#token=…`: the web app's pages. */
+export function linkTo(page: "verify-email" | "reset-password" | "confirm-email", token: string): string {
   return `${config.appUrl}/${page}#token=${encodeURIComponent(token)}`;
 }
 

@@ -25,6 +25,7 @@ import { logger } from "../platform/logger.js";
 import { providerById, requestedProvider, type ProviderConfig } from "../methods/providers/provider-config.js";
 import { startProviderTrip } from "../methods/providers/provider-trip.js";
 import { getSession } from "../sessions/session-store.js";
+import { authenticatedAt } from "../sessions/sessions.js";
 import { authorizationRequestFinish, authorizationRequestPut, getAuthorizationRequest, type AuthorizationRequestRecord } from "./authorization-request-store.js";
 import { authorizationCodePut, type AuthorizationCodeRecord } from "./code-store.js";
 import { requireSingleParameters } from "./input.js";
@@ -187,8 +188,7 @@ export async function completeRequest(requestId: string, caller: Caller, now = D
   const request = await pendingRequest(requestId, now);
   const session = await getSession(caller.sid);
   if (!session || session.userId !== caller.userId) throw new NotFoundError("The session has ended: sign in again");
-  // When the user authenticated: a session from a code exchange keeps its origin's time (authTime), not its own creation.
-  const authMs = session.authTime !== undefined ? session.authTime * 1000 : session.createdAt;
+  const authMs = authenticatedAt(session);
   const signedInAfterRequest = authMs >= request.createdAt;
   const freshEnough = request.maxAge === undefined || now - authMs <= request.maxAge * 1000;
   if ((request.prompt === "login" && !signedInAfterRequest) || !freshEnough) {

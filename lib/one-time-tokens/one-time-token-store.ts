@@ -1,10 +1,11 @@
 /**
  * The only writer of one-time tokens (one-time-tokens.ts), in the users table:
  *
- *   TOKEN#<sha256 of token>   { kind: "reset" | "verify", userId, expiresAt }   (expires)
+ *   TOKEN#<sha256 of token>   { kind: "reset" | "verify" | "email-change", userId, expiresAt,
+ *                               email?, sessionVersion? (email-change: the new address, the user's version) }   (expires)
  *
  * The user item names the live token of each kind (`resetTokenHash` /
- * `verifyTokenHash`, users/user-store.ts `heldTokenUpdate`). A token is spent
+ * `verifyTokenHash` / `emailChangeTokenHash`, users/user-store.ts `heldTokenUpdate`). A token is spent
  * by a transaction that deletes its item (`oneTimeTokenConsume`: it must
  * exist, be of its kind and unexpired) and updates the user on the condition
  * that the user still holds it: of two concurrent uses exactly one passes.
@@ -22,25 +23,42 @@ const tokenKey = (hash: string) => ({ pk: `TOKEN#${hash}` });
 export async function getOneTimeToken(hash: string): Promise<OneTimeTokenRecord | undefined> {
   const item = await getItem(users, tokenKey(hash));
   if (!item) return undefined;
-  return { kind: item.kind as OneTimeTokenKind, userId: String(item.userId), expiresAt: Number(item.expiresAt) };
+  return {
+    kind: item.kind as OneTimeTokenKind,
+    userId: String(item.userId),
+    expiresAt: Number(item.expiresAt),
+    ...(typeof item.email === "string" && { email: item.email }),
+    ...(typeof item.sessionVersion === "number" && { sessionVersion: item.sessionVersion }),
+  };
 }
 
 /**
  * Stores a new token for the user and makes it the one the user holds,
  * replacing (and deleting) `replaces`, the user's previous one of that kind.
- * With `event`, records it in the same transaction. False when the user is gone.
+ * With `event`, records it in the same transaction. False when the user is
+ * gone, or no longer has the address `accountEmail` read with it.
  */
-export async function issueOneTimeToken(token: OneTimeTokenRecord & { hash: string; replaces?: string }, event?: AuditEvent): Promise<boolean> {
+export async function issueOneTimeToken(
+  token: OneTimeTokenRecord & { hash: string; replaces?: string; accountEmail: string },
+  event?: AuditEvent,
+): Promise<boolean> {
   try {
     await transactWrite([
       {
         Put: {
           TableName: users,
-          Item: { ...tokenKey(token.hash), kind: token.kind, userId: token.userId, expiresAt: token.expiresAt },
+          Item: {
+            ...tokenKey(token.hash),
+            kind: token.kind,
+            userId: token.userId,
+            expiresAt: token.expiresAt,
+            ...(token.email !== undefined && { email: token.email }),
+            ...(token.sessionVersion !== undefined && { sessionVersion: token.sessionVersion }),
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      heldTokenUpdate(token.userId, token.kind, token.hash),
+      heldTokenUpdate({ userId: token.userId, email: token.accountEmail }, token.kind, token.hash),
       ...(token.replaces ? [oneTimeTokenDelete(token.replaces)] : []),
       ...(event ? [auditEventPut(event)] : []),
     ]);

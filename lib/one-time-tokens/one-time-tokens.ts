@@ -1,5 +1,6 @@
 /**
- * One-time tokens of emailed links: password reset and email verification.
+ * One-time tokens of emailed links: password reset, email verification and
+ * email change (bound to the new address and to the user's sessionVersion).
  * 256 random bits (base64url, 43 characters), handed out once inside the
  * link's fragment and stored only as their SHA-256. A token is good while its
  * item exists, has the kind asked for, has not expired, and is still the one
@@ -9,7 +10,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { config } from "../platform/config.js";
 
-export type OneTimeTokenKind = "reset" | "verify";
+export type OneTimeTokenKind = "reset" | "verify" | "email-change";
 
 /** What the users table keeps of a token (pk TOKEN#<hash>). */
 export interface OneTimeTokenRecord {
@@ -17,6 +18,13 @@ export interface OneTimeTokenRecord {
   userId: string;
   /** Epoch seconds (DynamoDB TTL; always compared in code too). */
   expiresAt: number;
+  /** An email-change token's new address (canonical): the token moves the account there and nowhere else. */
+  email?: string;
+  /**
+   * An email-change token's user's sessionVersion when it was issued: a password
+   * change or reset, a disable or "sign out everywhere" since kills it.
+   */
+  sessionVersion?: number;
 }
 
 /** The one answer for a token that is unknown, expired, used, replaced or of a disabled account: nothing to tell them apart. */
@@ -38,6 +46,7 @@ export function isTokenShaped(token: string): boolean {
   return TOKEN_PATTERN.test(token);
 }
 
+/** Reset: RESET_TOKEN_TTL_SECONDS; verification and email change (both prove an inbox): VERIFICATION_TOKEN_TTL_SECONDS. */
 export function tokenLifetimeSeconds(kind: OneTimeTokenKind): number {
   return kind === "reset" ? config.resetTokenTtlSeconds : config.verificationTokenTtlSeconds;
 }
@@ -60,7 +69,8 @@ export function mayUseEmailedTokens(user: { disabled?: boolean }): boolean {
 
 /**
  * The token's record is usable for `kind` at `now`, given the hash the user
- * currently holds for that kind (`resetTokenHash` / `verifyTokenHash`).
+ * currently holds for that kind (`resetTokenHash` / `verifyTokenHash` /
+ * `emailChangeTokenHash`).
  */
 export function isTokenUsable(
   record: OneTimeTokenRecord | undefined,

@@ -1,5 +1,6 @@
 /** The caller's device list: GET /users/me/sessions and DELETE /users/me/sessions/{sid}. */
 import type { ClientInfo } from "../http/client-info.js";
+import { deviceName } from "../http/device-name.js";
 import { NotFoundError } from "../platform/errors.js";
 import { logger } from "../platform/logger.js";
 import { USER_SESSION_FIELDS, getUser } from "../users/user-store.js";
@@ -12,6 +13,8 @@ export interface SessionInfo {
   createdAt: string;
   lastUsedAt: string;
   userAgent?: string;
+  /** A person's name for the device ("Chrome on macOS"), from `userAgent` when read; absent without one. */
+  device?: string;
   ipAddress?: string;
   current: boolean;
 }
@@ -29,11 +32,13 @@ const SESSION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 const lastUsedAt = (session: SessionSummary) => session.lastUsedAt ?? session.createdAt;
 
 function toSessionInfo(session: SessionSummary, currentSid: string): SessionInfo {
+  const device = deviceName(session.userAgent);
   return {
     id: session.sid,
     createdAt: new Date(session.createdAt).toISOString(),
     lastUsedAt: new Date(lastUsedAt(session)).toISOString(),
     ...(session.userAgent && { userAgent: session.userAgent }),
+    ...(device && { device }),
     ...(session.ipAddress && { ipAddress: session.ipAddress }),
     current: session.sid === currentSid,
   };

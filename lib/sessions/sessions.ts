@@ -139,9 +139,15 @@ export function isLive(
  * passkey, a second factor) checks again here, and conditions its transaction
  * on the user as read (`sessionVersionCheck`).
  */
-export async function requireLiveSession(sid: string, user: UserRecord, now = Date.now()): Promise<void> {
+export async function requireLiveSession(sid: string, user: UserRecord, now = Date.now()): Promise<SessionRecord> {
   const session = await getSession(sid);
   if (!session || session.userId !== user.userId || !isLive(session, user, now)) throw new UnauthorizedError("The session has ended: sign in again");
+  return session;
+}
+
+/** When the user authenticated (epoch ms): a session from a code exchange keeps its origin's time (authTime), not its own creation. */
+export function authenticatedAt(session: Pick<SessionRecord, "authTime" | "createdAt">): number {
+  return session.authTime !== undefined ? session.authTime * 1000 : session.createdAt;
 }
 
 /** An audit event of one of the user's sessions. */

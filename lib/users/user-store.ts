@@ -7,6 +7,11 @@
  *   EMAIL#<email>      uniqueness claim on the canonical email -> userId
  *   USERNAME#<lower>   uniqueness claim on the lower-cased username -> userId
  *
+ * A username or email change moves its claim in one transaction with the
+ * user item (profile-store.ts, part of this store: `profileUpdateItems`,
+ * `emailChangeItems`): the new claim must not exist, the old one must be
+ * this user's.
+ *
  * Other modules change these items only through the transaction items
  * exported here (`userCreateItems`, `passwordSetUpdate`, `rolesUpdate`, ...),
  * which they combine with their own items and the audit event in one
@@ -59,14 +64,20 @@ export interface UserRecord {
   /** Set (true) only while an admin has disabled the account; absent otherwise. */
   disabled?: boolean;
   emailVerified?: boolean;
-  /** SHA-256 of the live reset / verification token (one-time-tokens/); absent when none. */
+  /** SHA-256 of the live reset / verification / email-change token (one-time-tokens/); absent when none. */
   resetTokenHash?: string;
   verifyTokenHash?: string;
+  emailChangeTokenHash?: string;
 }
 
 /** The one-time token kinds whose live token the user item names. */
-export type HeldTokenKind = "reset" | "verify";
-const HELD_TOKEN_ATTRIBUTE: Record<HeldTokenKind, "resetTokenHash" | "verifyTokenHash"> = { reset: "resetTokenHash", verify: "verifyTokenHash" };
+export type HeldTokenKind = "reset" | "verify" | "email-change";
+type HeldTokenAttribute = "resetTokenHash" | "verifyTokenHash" | "emailChangeTokenHash";
+const HELD_TOKEN_ATTRIBUTE: Record<HeldTokenKind, HeldTokenAttribute> = {
+  reset: "resetTokenHash",
+  verify: "verifyTokenHash",
+  "email-change": "emailChangeTokenHash",
+};
 
 /** The hash of the user's live token of `kind`, if any. */
 export const heldTokenHash = (user: UserRecord, kind: HeldTokenKind): string | undefined => user[HELD_TOKEN_ATTRIBUTE[kind]];
@@ -74,8 +85,9 @@ export const heldTokenHash = (user: UserRecord, kind: HeldTokenKind): string | u
 const users = config.usersTable;
 
 export const userKey = (userId: string) => ({ pk: `USER#${userId}` });
-const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
-const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}` });
+/** The claims' keys: exported for profile-store.ts, the other half of this store (email and username changes). */
+export const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
+export const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}` });
 
 export const USER_LIST_INDEX = "byCreatedAt";
 export const USER_LIST_PK = "USER";
@@ -104,7 +116,7 @@ export const USER_FIELDS = ["pk", "userId", "email", "emailVerified", "username"
 /** And whether its sessions live (sessions/sessions.ts `isLive`): what refresh and the device list read. */
 export const USER_SESSION_FIELDS = [...USER_FIELDS, "sessionVersion", "sessionsRevokedAt"] as const;
 /** And the hashes of its emailed tokens, never the password's: what the mailer and the token spenders read. */
-export const USER_TOKEN_FIELDS = [...USER_SESSION_FIELDS, "resetTokenHash", "verifyTokenHash"] as const;
+export const USER_TOKEN_FIELDS = [...USER_SESSION_FIELDS, "resetTokenHash", "verifyTokenHash", "emailChangeTokenHash"] as const;
 /**
  * And its other ways in, its passkeys' ids and linked identities: what the
  * passkey and identity routes read (their sign-ins open sessions, so
@@ -232,7 +244,7 @@ export function disabledUpdate(userId: string, disabled: boolean, now: number): 
   return userUpdate(userId, {
     ...(disabled
       ? // Its emailed tokens die too: re-enabling must not revive a link sent before.
-        { UpdateExpression: `SET disabled = :true, ${END_SESSIONS} REMOVE resetTokenHash, verifyTokenHash`, ExpressionAttributeValues: { ":true": true, ...endSessionsValues(now) } }
+        { UpdateExpression: `SET disabled = :true, ${END_SESSIONS} REMOVE resetTokenHash, verifyTokenHash, emailChangeTokenHash`, ExpressionAttributeValues: { ":true": true, ...endSessionsValues(now) } }
       : { UpdateExpression: "REMOVE disabled" }),
     ConditionExpression: "attribute_exists(pk)",
   });
@@ -247,13 +259,18 @@ export function enabledAdminCheck(userId: string): ConditionCheck {
   });
 }
 
-/** Makes `hash` the user's live token of `kind` (the previous one stops working). */
-export function heldTokenUpdate(userId: string, kind: HeldTokenKind, hash: string): Update {
-  return userUpdate(userId, {
+/**
+ * Makes `hash` the user's live token of `kind` (the previous one stops
+ * working), while the account still has the address `email` that was read:
+ * an email change confirmed in between must not leave a live link in the old
+ * inbox.
+ */
+export function heldTokenUpdate(user: Pick<UserRecord, "userId" | "email">, kind: HeldTokenKind, hash: string): Update {
+  return userUpdate(user.userId, {
     UpdateExpression: "SET #held = :hash",
-    ConditionExpression: "attribute_exists(pk)",
+    ConditionExpression: "attribute_exists(pk) AND email = :email",
     ExpressionAttributeNames: { "#held": HELD_TOKEN_ATTRIBUTE[kind] },
-    ExpressionAttributeValues: { ":hash": hash },
+    ExpressionAttributeValues: { ":hash": hash, ":email": user.email },
   });
 }
 
@@ -276,7 +293,7 @@ export function emailVerifiedUpdate(userId: string, tokenHash: string): Update {
 export function userDeleteItems(user: UserRecord, options: { refuseAdmin?: boolean } = {}): Delete[] {
   const values: Record<string, unknown> = { ":email": user.email };
   const conditions = ["attribute_exists(pk)", "email = :email"];
-  const same = (attribute: "username" | "resetTokenHash" | "verifyTokenHash", placeholder: string) => {
+  const same = (attribute: "username" | HeldTokenAttribute, placeholder: string) => {
     if (user[attribute] === undefined) conditions.push(`attribute_not_exists(${attribute})`);
     else {
       conditions.push(`${attribute} = ${placeholder}`);
@@ -286,6 +303,7 @@ export function userDeleteItems(user: UserRecord, options: { refuseAdmin?: boole
   same("username", ":username");
   same("resetTokenHash", ":reset");
   same("verifyTokenHash", ":verify");
+  same("emailChangeTokenHash", ":emailChange");
   if (options.refuseAdmin) {
     conditions.push("NOT contains(#roles, :admin)");
     values[":admin"] = "admin";

@@ -244,8 +244,10 @@ describe("passkeys in the example web app, in Chromium's virtual authenticator",
     expect(signin).toEqual(["POST /auth/passkeys/options 200", "POST /auth/passkeys/verify 200"]);
     expect([...((await storedClaims(page)).amr ?? [])].sort()).toEqual(["hwk", "mfa"]);
 
-    // The field the browser lists passkeys under.
+    // The field the browser lists passkeys under (signed out: a signed-in visitor is sent on from /signin).
     await authenticator.presence(false);
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await page.waitForURL((url) => url.pathname === "/");
     await page.goto("/signin");
     expect(await page.getByLabel("Email or username").getAttribute("autocomplete")).toBe("username webauthn");
     expect(problems, problems.join("\n")).toEqual([]);

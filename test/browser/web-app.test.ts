@@ -173,11 +173,12 @@ describe("the example web app in Chromium", { timeout: 90_000 }, () => {
     expect((await messageAnswers(phone)).protected).toBe("200 This is a protected message.");
 
     await laptop.goto("/sessions");
-    const rows = laptop.locator("#sessions tbody tr");
-    const phoneRow = rows.filter({ hasText: "TestPhone" });
+    // One card per session, named by its device; the raw User-Agent (which names the test's device) is folded away in it.
+    const rows = laptop.locator("#sessions > li");
+    const phoneRow = rows.filter({ has: laptop.locator(".user-agent", { hasText: "TestPhone" }) });
     // The signup's session (over the API), the laptop's and the phone's.
     await expect.poll(() => rows.count(), POLL).toBe(3);
-    expect(await rows.filter({ hasText: "TestLaptop" }).getAttribute("data-current")).toBe("true");
+    expect(await rows.filter({ has: laptop.locator(".user-agent", { hasText: "TestLaptop" }) }).getAttribute("data-current")).toBe("true");
     expect(await phoneRow.getAttribute("data-current")).toBe("false");
     await phoneRow.getByRole("button", { name: /^Sign out/ }).click();
     await expect.poll(() => rows.count(), POLL).toBe(2);
@@ -186,6 +187,7 @@ describe("the example web app in Chromium", { timeout: 90_000 }, () => {
     await phone.evaluate(`delete document.body.dataset.loaded; document.getElementById("reload-messages").click()`);
     expect((await messageAnswers(phone)).protected).toMatch(/^401 /);
     await expect.poll(() => phone.getByRole("alert").filter({ hasText: SESSION_ENDED }).count(), POLL).toBe(1);
+    expect(await phone.locator("#notice").getByRole("link", { name: "Sign in" }).getAttribute("href")).toBe("/signin?next=%2Fmessages");
     expect(await phone.locator("#who").textContent()).toBe("Not signed in");
     expect(await storedSession(phone)).toBeNull();
 

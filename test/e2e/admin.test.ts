@@ -74,6 +74,7 @@ const adminCalls = (target: string) =>
     ["PATCH /users/{id}", (token: string) => patch(`/users/${target}`, token, { disabled: true })],
     ["DELETE /users/{id}", (token: string) => del(`/users/${target}`, token)],
     ["GET /users/{id}/events", (token: string) => api.get(`/users/${target}/events`, { token })],
+    ["GET /users/{id}/identities", (token: string) => api.get(`/users/${target}/identities`, { token })],
     ["PUT /users/{id}/roles", (token: string) => api.put(`/users/${target}/roles`, { roles: ["admin"] }, { token })],
   ] as const;
 
@@ -324,7 +325,7 @@ describe("audit events", () => {
     expect(failed.sessionId).toBeUndefined();
     expect(typeof signinEvent.ipAddress).toBe("string");
     for (const event of mine.body.events) {
-      expect(Object.keys(event).every((k) => ["type", "at", "sessionId", "method", "ipAddress", "userAgent"].includes(k))).toBe(true);
+      expect(Object.keys(event).every((k) => ["type", "at", "sessionId", "method", "ipAddress", "userAgent", "device"].includes(k))).toBe(true);
       expect(new Date(event.at).toISOString()).toBe(event.at);
     }
     const times = mine.body.events.map((e: { at: string }) => e.at);

@@ -16,7 +16,7 @@ import { PASSWORD, uniqueEmail } from "../helpers/fixtures.js";
 import { deliverCallback, signInAtLocalIdp, type LocalIdpSignIn, type SignInOptions } from "../helpers/local-idp.js";
 import { countEvents, eventsOf, identitiesOf, passwordAccount } from "../helpers/accounts.js";
 import { linkToken, mailbox, type Mailbox } from "../helpers/mailbox.js";
-import { oidc, pkce, type Oidc, type RegisteredClient } from "../helpers/oidc.js";
+import { localProviderSignin, oidc, type Oidc, type RegisteredClient } from "../helpers/oidc.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 
 /** The registered client's redirect URI (never fetched). */
@@ -88,31 +88,8 @@ const identities = (token: string) => identitiesOf(api, token);
 const events = (token: string) => eventsOf(api, token);
 const count = countEvents;
 
-/** A sign-in of the registered client through the local provider, to its tokens; the ID token's sub is our user. */
-async function providerSignin(email: string) {
-  const { verifier, challenge, state, nonce } = await pkce();
-  const url = kit.authorizationUrl({
-    response_type: "code",
-    client_id: rp.clientId,
-    redirect_uri: RP,
-    scope: "openid email profile",
-    state,
-    nonce,
-    code_challenge: challenge,
-    code_challenge_method: "S256",
-    provider: "local",
-  });
-  const trip = await signInAtLocalIdp(url, email);
-  expect(trip.reply!.status, `our callback answered ${trip.reply!.status}: ${trip.reply!.text}`).toBe(302);
-  expect(trip.location!.searchParams.get("error"), trip.location!.href).toBeNull();
-  const tokens = await oidcClient.authorizationCodeGrant(rpConfig, trip.location!, {
-    pkceCodeVerifier: verifier,
-    expectedState: state,
-    expectedNonce: nonce,
-    idTokenExpected: true,
-  });
-  return { tokens, sub: tokens.claims()!.sub };
-}
+/** A sign-in of the web app's client through the local provider, to its tokens; the ID token's sub is our user. */
+const providerSignin = (email: string) => localProviderSignin(kit, rpConfig, RP, email);
 
 // ---- the tests -----------------------------------------------------------------------------------
 
@@ -130,6 +107,14 @@ describe("linking, listing and unlinking", () => {
     expect(Date.now() - Date.parse(listed[0].linkedAt)).toBeLessThan(120_000);
     expect(count(await events(user.accessToken), "identity_linked", "provider:local")).toBe(1);
     expect((await api.get("/users/me", { token: user.accessToken })).body.user).toMatchObject({ id: user.userId, email: user.email, hasPassword: true });
+
+    // An admin sees the same list (the console's user page); the user may not ask for it by id; no one's is 404.
+    const adminToken = (await kit.admin()).accessToken;
+    const asAdmin = await api.get(`/users/${user.userId}/identities`, { token: adminToken });
+    expect(asAdmin.status, asAdmin.text).toBe(200);
+    expect(asAdmin.body).toEqual({ identities: listed });
+    expectError(await api.get(`/users/${user.userId}/identities`, { token: user.accessToken }), 403, "forbidden");
+    expectError(await api.get(`/users/${randomUUID()}/identities`, { token: adminToken }), 404, "not_found");
 
     // The linked identity signs in to this user.
     expect((await providerSignin(atIdp)).sub).toBe(user.userId);

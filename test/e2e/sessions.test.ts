@@ -151,7 +151,7 @@ describe("the device list", () => {
     expect(byId.get(sidOf(onLaptop.accessToken))).toMatchObject({ userAgent: laptop, current: true });
     expect(byId.get(sidOf(onPhone.accessToken))).toMatchObject({ userAgent: phone, current: false });
     for (const session of seen) {
-      expect(Object.keys(session).every((k) => ["id", "createdAt", "lastUsedAt", "userAgent", "ipAddress", "current"].includes(k))).toBe(true);
+      expect(Object.keys(session).every((k) => ["id", "createdAt", "lastUsedAt", "userAgent", "device", "ipAddress", "current"].includes(k))).toBe(true);
       expect(new Date(session.createdAt).toISOString()).toBe(session.createdAt);
       expect(new Date(session.lastUsedAt).getTime()).toBeGreaterThanOrEqual(new Date(session.createdAt).getTime());
       expect(typeof session.ipAddress).toBe("string");

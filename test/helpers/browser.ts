@@ -1,8 +1,11 @@
 // Chromium for the browser tests: Debian's `chromium` package (/usr/bin/chromium,
 // installed by .ci/run), driven by playwright-core. No browser is downloaded.
+import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import axe from "axe-core";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { startStack, type Stack, type StackOptions } from "./stack.js";
@@ -102,3 +105,37 @@ export const COUNT_PASSKEY_REQUESTS = `
     navigator.credentials.get = (options) => { window.__passkeyRequests += 1; return get(options); };
   }
 `;
+
+/** One axe-core finding: the rule, its impact, and the elements (selectors) it found. */
+export interface AxeFinding {
+  id: string;
+  impact: string | null | undefined;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * axe-core's violations on the page as it is now (default rules, every impact
+ * level). The page's CSP forbids inline scripts, so axe is evaluated through
+ * the DevTools protocol (as page.evaluate is), not added as a <script>.
+ */
+export async function axeViolations(page: Page): Promise<AxeFinding[]> {
+  if (!(await page.evaluate(`typeof window.axe === "object"`))) await page.evaluate(axe.source);
+  const violations = (await page.evaluate(`window.axe.run(document).then((result) => result.violations)`)) as {
+    id: string;
+    impact?: string | null;
+    help: string;
+    nodes: { target: unknown[] }[];
+  }[];
+  return violations.map((violation) => ({
+    id: violation.id,
+    impact: violation.impact,
+    help: violation.help,
+    nodes: violation.nodes.map((node) => JSON.stringify(node.target)),
+  }));
+}
+
+/** `npm run grant-role -- <email> <role>` against the stack's database, as an operator makes an admin. */
+export async function grantRoleInStack(stack: Stack, email: string, role: string): Promise<void> {
+  await promisify(execFile)("npm", ["run", "-s", "grant-role", "--", email, role], { cwd: root, env: { ...process.env, AUTH_DATA_DIR: stack.dataDir } });
+}

@@ -17,6 +17,7 @@ import { promisify } from "node:util";
 import * as oidcClient from "openid-client";
 import { expect } from "vitest";
 import { PASSWORD, uniqueEmail, uniqueUsername } from "./fixtures.js";
+import { signInAtLocalIdp } from "./local-idp.js";
 
 export interface OidcStack {
   baseUrl: string;
@@ -344,6 +345,35 @@ export async function codeFlow(kit: Oidc, config: oidcClient.Configuration, opti
     idTokenExpected: true,
   });
   return { tokens, verifier, state, nonce, callback, url };
+}
+
+/**
+ * A relying party's sign-in straight through the local test provider
+ * (`provider=local`, no hosted page), to its tokens; the ID token's sub is our user.
+ */
+export async function localProviderSignin(kit: Oidc, config: oidcClient.Configuration, redirectUri: string, email: string) {
+  const { verifier, challenge, state, nonce } = await pkce();
+  const url = kit.authorizationUrl({
+    response_type: "code",
+    client_id: config.clientMetadata().client_id,
+    redirect_uri: redirectUri,
+    scope: "openid email profile",
+    state,
+    nonce,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    provider: "local",
+  });
+  const trip = await signInAtLocalIdp(url, email);
+  expect(trip.reply!.status, `our callback answered ${trip.reply!.status}: ${trip.reply!.text}`).toBe(302);
+  expect(trip.location!.searchParams.get("error"), trip.location!.href).toBeNull();
+  const tokens = await oidcClient.authorizationCodeGrant(config, trip.location!, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
+  return { tokens, sub: tokens.claims()!.sub };
 }
 
 /** An RFC 6749 error answer of the token or revocation endpoint: the status, JSON, `error` as given, and no token in it. */

@@ -16,7 +16,8 @@ import { resendVerificationEmail, verifyEmail } from "../../lib/accounts/email-v
 import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from "../../lib/platform/errors.js";
 import type { MailJob, MailRequest } from "../../lib/mail/jobs.js";
 import { deliverMailJob } from "../../lib/mail/mailer.js";
-import { TOKEN_REJECTED, hashOneTimeToken } from "../../lib/one-time-tokens/one-time-tokens.js";
+import { issueOneTimeToken } from "../../lib/one-time-tokens/one-time-token-store.js";
+import { TOKEN_REJECTED, hashOneTimeToken, newOneTimeToken, tokenExpiresAt } from "../../lib/one-time-tokens/one-time-tokens.js";
 import { resetPassword } from "../../lib/accounts/password-reset.js";
 import * as store from "../../lib/users/user-store.js";
 import { handler as forgotHandler } from "../../functions/auth/forgot-password.js";
@@ -262,6 +263,20 @@ describe("password reset", () => {
     const stale = await rejectionOf(resetPassword({ token, newPassword: NEW_PASSWORD }, now + config.resetTokenTtlSeconds * 1000 + 1000));
     expect(stale).toBeInstanceOf(BadRequestError);
     expect((stale as Error).message).toBe((await rejectionOf(resetPassword({ token: "x".repeat(43), newPassword: NEW_PASSWORD })) as Error).message);
+  });
+
+  it("makes no link for an address the account has left since the mail job read it (an email change confirmed in between)", async () => {
+    const { user } = await signup({ email: uniqueEmail(), password: PASSWORD });
+    const { hash } = newOneTimeToken();
+    const expiresAt = tokenExpiresAt("reset", Date.now());
+    // The mail job read the account while it had another address; the token must not become the account's.
+    const issued = await issueOneTimeToken({ kind: "reset", userId: user.id, accountEmail: uniqueEmail("left"), hash, expiresAt });
+    expect(issued).toBe(false);
+    expect((await store.getUser(user.id))?.resetTokenHash).toBeUndefined();
+    expect(await item(`TOKEN#${hash}`)).toBeUndefined();
+    // With the address it has, the same write works.
+    expect(await issueOneTimeToken({ kind: "reset", userId: user.id, accountEmail: user.email, hash, expiresAt })).toBe(true);
+    expect((await store.getUser(user.id))?.resetTokenHash).toBe(hash);
   });
 
   it("a password change kills a pending reset token", async () => {

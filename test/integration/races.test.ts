@@ -55,9 +55,9 @@ async function signinsRacing(email: string, change: () => Promise<unknown>): Pro
 }
 
 describe("ending every session has no race", () => {
-  const resetBy = async (user: { id: string }) => {
+  const resetBy = async (user: { id: string; email: string }) => {
     const { token, hash } = newOneTimeToken();
-    await issueOneTimeToken({ kind: "reset", userId: user.id, hash, expiresAt: tokenExpiresAt("reset", Date.now()) });
+    await issueOneTimeToken({ kind: "reset", userId: user.id, accountEmail: user.email, hash, expiresAt: tokenExpiresAt("reset", Date.now()) });
     return () => resetPassword({ token, newPassword: NEW_PASSWORD });
   };
   const disableBy = async (user: { id: string }) => {
@@ -66,7 +66,7 @@ describe("ending every session has no race", () => {
     const actor: Actor = { userId: admin.user.id, sid: sidOf(admin), client: {} };
     return () => setDisabled(actor, user.id, true);
   };
-  const changes: Record<string, (user: { id: string }) => Promise<() => Promise<unknown>>> = {
+  const changes: Record<string, (user: { id: string; email: string }) => Promise<() => Promise<unknown>>> = {
     "a password change": async (user) => () => changePassword(user.id, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }),
     "a reset": resetBy,
     "disabling": disableBy,

@@ -196,6 +196,7 @@ describe("the device list", () => {
         createdAt: new Date(now - 2000).toISOString(),
         lastUsedAt: new Date(now - 2000).toISOString(),
         ...phone,
+        device: "Phone",
         current: false,
       },
       {
@@ -203,6 +204,7 @@ describe("the device list", () => {
         createdAt: new Date(now - 3000).toISOString(),
         lastUsedAt: new Date(now - 3000).toISOString(),
         ...laptop,
+        device: "Laptop",
         current: true,
       },
     ]);

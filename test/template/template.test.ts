@@ -245,6 +245,8 @@ describe("the packaged template", () => {
       "ApiGatewayMethodWellDashknownJwksjsonGet", "ApiGatewayMethodWellDashknownOpenidDashconfigurationGet",
       "ApiGatewayMethodAuthPasswordForgotPost", "ApiGatewayMethodAuthPasswordResetPost", "ApiGatewayMethodAuthEmailVerifyPost",
       "ApiGatewayMethodAuthMfaVerifyPost", "ApiGatewayMethodAuthPasskeysOptionsPost", "ApiGatewayMethodAuthPasskeysVerifyPost",
+      // The holder of an email-change link (the token is the credential).
+      "ApiGatewayMethodAuthEmailChangeConfirmPost",
       // The OpenID provider's browser and client endpoints (clients authenticate in the body or Basic header, not with a bearer).
       "ApiGatewayMethodWellDashknownOauthDashauthorizationDashserverGet", "ApiGatewayMethodOauth2AuthorizeGet", "ApiGatewayMethodOauth2TokenPost",
       "ApiGatewayMethodOauth2RevokePost", "ApiGatewayMethodOauth2LogoutGet", "ApiGatewayMethodOauth2RequestsRequestidVarGet",
@@ -319,7 +321,7 @@ describe("the packaged template", () => {
     expect(stage.ThrottlingBurstLimit).toBeGreaterThan(0);
     const auth = stage.MethodSettings.filter((s: any) => s.ResourcePath.startsWith("/~1auth~1"));
     expect(auth.map((s: any) => s.ResourcePath).sort()).toEqual([
-      "/~1auth~1email~1verify", "/~1auth~1email~1verify~1resend", "/~1auth~1mfa~1verify", "/~1auth~1passkeys~1options", "/~1auth~1passkeys~1verify", "/~1auth~1password", "/~1auth~1password~1forgot",
+      "/~1auth~1email~1change~1confirm", "/~1auth~1email~1verify", "/~1auth~1email~1verify~1resend", "/~1auth~1mfa~1verify", "/~1auth~1passkeys~1options", "/~1auth~1passkeys~1verify", "/~1auth~1password", "/~1auth~1password~1forgot",
       "/~1auth~1password~1reset", "/~1auth~1providers", "/~1auth~1providers~1{provider}~1callback", "/~1auth~1providers~1{provider}~1callback",
       "/~1auth~1refresh", "/~1auth~1signin", "/~1auth~1signout", "/~1auth~1signup",
     ]);
@@ -423,7 +425,7 @@ describe("the packaged template", () => {
         .filter((name) => actions(name).includes("lambda:InvokeFunction"))
         .sort();
       expect(invokers).toEqual([
-        "confirmTotp", "forgotPassword", "mfaVerify", "password", "registerPasskey", "removeTotp", "resendVerification", "resetPassword", "resetUserMfa", "signup",
+        "changeEmail", "confirmTotp", "forgotPassword", "mfaVerify", "password", "registerPasskey", "removeTotp", "resendVerification", "resetPassword", "resetUserMfa", "signup",
       ]);
       for (const name of invokers) {
         const invoke = dataStatements(name).filter((s) => [s.Action].flat().includes("lambda:InvokeFunction"));
@@ -541,8 +543,12 @@ const EXPECTED: Record<string, DataAccess> = {
   updateUser:    { users: { "USER#": "Get Update Check" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
   deleteUser:    { users: { "USER#": "Get Delete Check", "EMAIL#": "Delete", "USERNAME#": "Delete", "TOKEN#": "Delete", "SIGNIN#": "Delete", "TOTP#": "Delete", "RECOVERY#": "Delete", "PASSKEY#": "Delete", "IDENTITY#": "Delete" }, sessions: { "SESSION#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_ACCOUNT_FIELDS },
   userEvents:    { users: { "USER#": "Get" }, events: { "USER#": "Query" }, userItems: ["pk"] },
+  userIdentities: { users: { "USER#": "Get" }, userItems: USER_METHOD_FIELDS },
   resetPassword: { users: { "TOKEN#": "Get Delete", "USER#": "Get Update", "SIGNIN#": "Delete" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
   verifyEmail:   { users: { "TOKEN#": "Get Delete", "USER#": "Get Update" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
+  updateMe:      { users: { "USER#": "Get Update", "USERNAME#": "Put Delete" }, events: { "USER#": "Put" }, userItems: USER_FIELDS },
+  changeEmail:   { users: { "USER#": "Get", "SIGNIN#": "Get Put Update Delete", "EMAIL#": "Get", "TOTP#": "Get Update", "RECOVERY#": "Update" }, sessions: { "SESSION#": "Get" }, events: { "USER#": "Put" }, userItems: "whole" },
+  confirmEmailChange: { users: { "TOKEN#": "Get Delete", "USER#": "Get Update", "EMAIL#": "Put Delete" }, events: { "USER#": "Put" }, userItems: USER_TOKEN_FIELDS },
   oauthAuthorize: { users: { "CLIENT#": "Get" }, sessions: { "AUTHREQ#": "Put", "PROVIDERSTATE#": "Put" } },
   oauthProvider: { sessions: { "AUTHREQ#": "Get", "PROVIDERSTATE#": "Put" } },
   providerCallbackGet: PROVIDER_CALLBACK,
@@ -568,7 +574,7 @@ const EXPECTED: Record<string, DataAccess> = {
 const CLIENT_SECRET_READERS = ["oauthRevoke", "oauthToken", "updateClient"];
 
 /** The functions that check a password: the only ones that may read its hash (a reset sets one without reading the old). */
-const PASSWORD_READERS = ["deleteMe", "password", "signin"];
+const PASSWORD_READERS = ["changeEmail", "deleteMe", "password", "signin"];
 
 const globMatches = (pattern: string, value: string) =>
   new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
@@ -655,7 +661,7 @@ describe("least privilege on the data", () => {
     }
   });
 
-  it("holds every read of a user item to a field list of the code, except in the three functions that check a password", () => {
+  it("holds every read of a user item to a field list of the code, except in the four functions that check a password", () => {
     const readers = FUNCTIONS.filter((name) => readsPasswordHash(dataStatements(name))).sort();
     expect(readers).toEqual(PASSWORD_READERS);
     for (const [name, expected] of Object.entries(EXPECTED)) {

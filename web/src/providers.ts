@@ -6,7 +6,7 @@
  * `account_disabled`, and `invalid_state`), each said with its code, so that
  * a user who asks for help can quote it.
  */
-import type { AuthClient, IdentityProvider } from "../../client/src/index.js";
+import type { AuthClient, IdentityProvider } from "@lambda-auth-api/client";
 import { onClickToLeave } from "./app.js";
 
 /** The providers, or none when the API cannot say (the other ways to sign in still work). */

@@ -13,14 +13,14 @@
  * replaces the autofill's; the autofill starts again when the button's ends
  * without a session.
  */
-import { AuthApiError, type AuthClient, type MfaFactor, type SigninResult } from "../../client/src/index.js";
+import { AuthApiError, type AuthClient, type MfaFactor, type SigninResult } from "@lambda-auth-api/client";
 import {
   passkeyAutofillSupported,
   passkeyErrorMessage,
   passkeysSupported,
   signInWithPasskey,
   startPasskeyAutofill,
-} from "../../client/src/passkeys-browser.js";
+} from "@lambda-auth-api/client/passkeys-browser";
 import { describeError, element, field, onSubmit } from "./app.js";
 
 const FACTOR_TEXT = {

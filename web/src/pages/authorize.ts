@@ -28,7 +28,7 @@ import {
   type IdentityProvider,
   type MfaFactor,
   type StoredSession,
-} from "../../../client/src/index.js";
+} from "@lambda-auth-api/client";
 import { describeError, element, onClickToLeave, startApp } from "../app.js";
 import { listProviders, providerErrorMessage, showProviderButtons } from "../providers.js";
 import { mountSignInForm, type SecondStep, type SignInForm } from "../sign-in-form.js";

@@ -7,9 +7,10 @@
  * `error_description=<code>: <text>` (`account_exists`, `email_not_verified`,
  * `identity_in_use`, `account_disabled`, `invalid_state`): said in words, with the code.
  */
-import { AuthorizationError } from "../../../client/src/index.js";
+import { AuthorizationError } from "@lambda-auth-api/client";
 import { describeError, element, startApp } from "../app.js";
 import { providerCodeOf, providerErrorMessage } from "../providers.js";
+import { takeKeptReturnPath } from "../return-to.js";
 
 /** What to tell the user: the provider's refusal in words, or the general message. */
 function failureMessage(error: unknown): string {
@@ -30,7 +31,7 @@ try {
   await auth.handleRedirectCallback(answer);
   // The session the hosted page signed in with is replaced by this one: end it, so that none lingers unseen.
   if (previous) await auth.signOut({ refreshToken: previous.refreshToken }).catch(() => undefined);
-  location.replace("/profile");
+  location.replace(takeKeptReturnPath());
 } catch (error) {
   element("heading").textContent = "Sign-in failed";
   element("callback-error").textContent = failureMessage(error);

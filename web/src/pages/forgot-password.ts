@@ -1,8 +1,9 @@
 import { element, field, onSubmit, startApp } from "../app.js";
+import { announce } from "../forms.js";
 
 const auth = await startApp();
 
 onSubmit(element<HTMLFormElement>("forgot-form"), async (data) => {
   const { message } = await auth.account.forgotPassword({ email: field(data, "email") });
-  element("forgot-result").textContent = message;
+  announce(element("forgot-result"), message);
 });

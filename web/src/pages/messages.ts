@@ -1,5 +1,5 @@
 /** The four messages, each with what the API answered: 200, 401 or 403. */
-import { SessionEndedError } from "../../../client/src/index.js";
+import { SessionEndedError } from "@lambda-auth-api/client";
 import { describeError, element, startApp } from "../app.js";
 
 const auth = await startApp();

@@ -1,5 +1,6 @@
 /** The emailed link `/reset-password#token=...`: the token leaves the address bar before anything else runs. */
 import { element, onSubmit, startApp, takeFragmentToken } from "../app.js";
+import { focusOn } from "../forms.js";
 
 const token = takeFragmentToken();
 const auth = await startApp();
@@ -19,4 +20,5 @@ onSubmit(form, async (data) => {
   link.href = "/signin";
   link.textContent = "Sign in with your new password";
   result.append(link);
+  focusOn(result);
 });

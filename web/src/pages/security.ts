@@ -8,11 +8,12 @@
  * (name, created, last used, backed up), rename and remove them.
  */
 import { toCanvas } from "qrcode";
-import type { MfaStatus, Passkey } from "../../../client/src/index.js";
-import { addPasskey, passkeyErrorMessage, passkeysSupported } from "../../../client/src/passkeys-browser.js";
-import { describeError, element, onSubmit, showSignedOut, startApp } from "../app.js";
+import { SessionEndedError, type MfaStatus, type Passkey } from "@lambda-auth-api/client";
+import { addPasskey, passkeyErrorMessage, passkeysSupported } from "@lambda-auth-api/client/passkeys-browser";
+import { describeError, element, onSubmit, startApp } from "../app.js";
+import { focusOn } from "../forms.js";
 
-const auth = await startApp();
+const auth = await startApp("protected");
 const status = element("security-status");
 const error = element("security-error");
 const totp = element("totp");
@@ -120,18 +121,14 @@ async function removePasskey(passkey: Passkey, button: HTMLButtonElement): Promi
   } catch (caught) {
     button.disabled = false;
     passkeysError.textContent = describeError(caught);
+    focusOn(passkeysError);
   }
 }
 
 async function load(): Promise<void> {
   const session = await auth.getSession();
-  if (!session) {
-    showSignedOut(status);
-    totp.hidden = true;
-    manage.hidden = true;
-    passkeys.hidden = true;
-    return;
-  }
+  // Signed out: the app shows the sign-in link instead of this page.
+  if (!session) return;
   email = session.user.email;
   const [mfa] = await Promise.all([auth.mfa.status(), loadPasskeys()]);
   render(mfa);
@@ -167,6 +164,7 @@ enrollStart.addEventListener("click", () => {
     })
     .catch((caught: unknown) => {
       error.textContent = describeError(caught);
+      focusOn(error);
     })
     .finally(() => {
       enrollStart.disabled = false;
@@ -244,5 +242,6 @@ try {
   await load();
 } catch (caught) {
   status.textContent = "";
-  error.textContent = describeError(caught);
+  // An ended session: the app shows the signed-out page, with a sign-in link, instead.
+  if (!(caught instanceof SessionEndedError)) error.textContent = describeError(caught);
 }

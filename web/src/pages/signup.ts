@@ -1,8 +1,12 @@
+/** Sign up; with a session at once (no verified email required), on to `?next=` or the profile. */
 import { element, field, onSubmit, startApp } from "../app.js";
+import { announce } from "../forms.js";
+import { returnPath } from "../return-to.js";
 
-const auth = await startApp();
+const auth = await startApp("guest");
+const form = element<HTMLFormElement>("signup-form");
 
-onSubmit(element<HTMLFormElement>("signup-form"), async (data) => {
+onSubmit(form, async (data) => {
   const username = field(data, "username");
   const name = field(data, "name");
   const result = await auth.signUp({
@@ -12,8 +16,9 @@ onSubmit(element<HTMLFormElement>("signup-form"), async (data) => {
     ...(name ? { name } : {}),
   });
   if ("accessToken" in result) {
-    location.assign("/profile");
+    location.assign(returnPath());
   } else {
-    element("signup-result").textContent = "Account created. Open the link in the email we sent you, then sign in.";
+    form.hidden = true;
+    announce(element("signup-result"), "Account created. Open the link in the email we sent you, then sign in.");
   }
 });

@@ -1,0 +1,7 @@
+// PATCH /users/me: the caller's own name and username.
+import { parseProfileUpdate, updateProfile } from "../../lib/accounts/profile-update.js";
+import { callerOnDevice, json, protectedRoute } from "../../lib/http/routes.js";
+
+export const handler = protectedRoute({ body: "json" }, async (request) =>
+  json(200, { user: await updateProfile(callerOnDevice(request), parseProfileUpdate(request.body)) }),
+);
