@@ -72,6 +72,8 @@ async function searchUser(page: Page, email: string): Promise<void> {
 async function openUser(page: Page, email: string): Promise<void> {
   await page.goto("/admin");
   await searchUser(page, email.toUpperCase());
+  // The first page may list the user too: click the search's answer, not a link it is about to replace.
+  await expect.poll(() => listedEmails(page), POLL).toEqual([email]);
   await page.getByRole("link", { name: email }).click();
   await page.waitForURL("**/admin-user?id=*");
   await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toContain("Admin console");
