@@ -23,7 +23,6 @@
  */
 import { auditEventPut } from "../audit/event-store.js";
 import type { CallerOnDevice } from "../http/caller.js";
-import { checker, SECRET_MAX } from "../http/checker.js";
 import type { ClientInfo } from "../http/client-info.js";
 import { enqueueMail } from "../mail/queue.js";
 import { releaseAttempt } from "../methods/lockout/attempts.js";
@@ -41,28 +40,9 @@ import { authenticatedAt, requireLiveSession } from "../sessions/sessions.js";
 import { emailChangeItems } from "../users/profile-store.js";
 import { USER_SESSION_FIELDS, findUserIdByEmail, type UserRecord } from "../users/user-store.js";
 import { existingUser, toUser, type User } from "../users/users.js";
+import type { EmailChangeInput } from "./input.js";
 
 export const EMAIL_CHANGE_ANSWER = "We have sent a confirmation link to the new address; the account moves there once it is opened.";
-
-/** `{ newEmail, currentPassword }`; a user without a password: `{ newEmail, code }`, or `{ newEmail }` from a multi-factor session. */
-export interface EmailChangeInput {
-  newEmail: string;
-  currentPassword?: string;
-  code?: string;
-}
-
-/** As the second-factor routes take a code (methods/mfa/input.ts). */
-const CODE_MAX = 32;
-
-export function parseEmailChange(body: unknown): EmailChangeInput {
-  const c = checker(body);
-  const newEmail = c.email("newEmail", true);
-  const currentPassword = c.string("currentPassword", { required: false, max: SECRET_MAX });
-  const code = c.string("code", { required: false, max: CODE_MAX });
-  if (currentPassword !== undefined && code !== undefined) c.problem("code", "must not be sent with currentPassword: send one of them");
-  c.done();
-  return { newEmail: newEmail!, ...(currentPassword !== undefined && { currentPassword }), ...(code !== undefined && { code }) };
-}
 
 /** How recent a multi-factor sign-in must be to move a password-less account without a code (OWASP's re-authentication). */
 export const RECENT_SIGNIN_SECONDS = 600;

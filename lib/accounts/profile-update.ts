@@ -8,7 +8,6 @@
  * 400, so that a typo (`{ "userName": ... }`) is not a silent no-op.
  */
 import { auditEventPut } from "../audit/event-store.js";
-import { checker, NAME_MAX } from "../http/checker.js";
 import type { CallerOnDevice } from "../http/caller.js";
 import { conditionFailedAt, isTransactionCanceled } from "../platform/dynamodb.js";
 import { ConflictError, ServiceUnavailableError } from "../platform/errors.js";
@@ -16,30 +15,7 @@ import { transactWrite } from "../platform/transactions.js";
 import { profileUpdateItems } from "../users/profile-store.js";
 import { USER_FIELDS } from "../users/user-store.js";
 import { existingUser, toUser, type User } from "../users/users.js";
-
-export interface ProfileUpdateInput {
-  name?: string;
-  username?: string;
-}
-
-const PROFILE_FIELDS = ["name", "username"];
-
-export function parseProfileUpdate(body: unknown): ProfileUpdateInput {
-  const c = checker(body);
-  for (const field of Object.keys(c.body)) {
-    if (!PROFILE_FIELDS.includes(field)) c.problem(field, "cannot be changed here: only name and username can");
-    // The checker reads null as absent; here it would look like a removal, which the route does not do.
-    else if (c.body[field] === null) c.problem(field, "must be a string (it cannot be removed)");
-  }
-  const username = c.username("username", false);
-  const rawName = c.string("name", { required: false, max: NAME_MAX });
-  // As at signup (accounts/input.ts): trimmed, printable.
-  const name = rawName?.trim();
-  if (rawName !== undefined && (!name || /\p{Cc}/u.test(name))) c.problem("name", "must be printable text");
-  if (Object.keys(c.body).length === 0) c.problem("body", "must name at least one of name, username");
-  c.done();
-  return { ...(name && { name }), ...(username && { username }) };
-}
+import type { ProfileUpdateInput } from "./input.js";
 
 const usernameTaken = () => new ConflictError("That username is taken", "username_taken");
 

@@ -12,6 +12,13 @@ import { canonicalEmail } from "../users/email-address.js";
 const EMAIL_RAW_MAX = 320;
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
 export const NAME_MAX = 100;
+export const USERNAME_PROBLEM = "must be 3-32 letters, digits, '_', '.' or '-', starting with a letter or digit";
+
+/** A display name as the account routes take it: trimmed and printable; undefined when `raw` is not one. */
+export function displayName(raw: string): string | undefined {
+  const name = raw.trim();
+  return name && !/\p{Cc}/u.test(name) ? name : undefined;
+}
 // Long enough for any password a person types, short enough that no one hashes megabytes.
 export const SECRET_MAX = 1024;
 export const USER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -50,10 +57,17 @@ class Checker {
   username(field: string, required: boolean): string | undefined {
     const username = this.string(field, { required, max: 32 });
     if (username === undefined) return undefined;
-    if (!USERNAME_PATTERN.test(username)) {
-      return void this.problem(field, "must be 3-32 letters, digits, '_', '.' or '-', starting with a letter or digit");
-    }
+    if (!USERNAME_PATTERN.test(username)) return void this.problem(field, USERNAME_PROBLEM);
     return username;
+  }
+
+  /** A display name (`displayName`): optional and at most NAME_MAX characters unless told otherwise. */
+  name(field: string, opts: { required?: boolean; max?: number } = {}): string | undefined {
+    const raw = this.string(field, { required: opts.required ?? false, max: opts.max ?? NAME_MAX });
+    if (raw === undefined) return undefined;
+    const name = displayName(raw);
+    if (name === undefined) this.problem(field, "must be printable text");
+    return name;
   }
 
   boolean(field: string): boolean | undefined {

@@ -5,7 +5,7 @@
  * writer (importer.ts) stores what they return. A problem never quotes the
  * row's values: they may be a password hash.
  */
-import { NAME_MAX, USERNAME_PATTERN } from "../http/checker.js";
+import { displayName, NAME_MAX, USERNAME_PATTERN, USERNAME_PROBLEM } from "../http/checker.js";
 import { canonicalEmail } from "../users/email-address.js";
 import { isRole, ROLES } from "../users/roles.js";
 import type { UserRecord } from "../users/user-store.js";
@@ -103,13 +103,11 @@ export function importedUser(
   const checked = canonicalEmail(row.email);
   if ("problem" in checked) problem("email", checked.problem);
 
-  if (row.username !== undefined && !USERNAME_PATTERN.test(row.username)) {
-    problem("username", "must be 3-32 letters, digits, '_', '.' or '-', starting with a letter or digit");
-  }
+  if (row.username !== undefined && !USERNAME_PATTERN.test(row.username)) problem("username", USERNAME_PROBLEM);
 
-  const name = row.name?.trim();
+  const name = row.name === undefined ? undefined : displayName(row.name);
   if (row.name !== undefined) {
-    if (!name || /\p{Cc}/u.test(name)) problem("name", "must be printable text");
+    if (!name) problem("name", "must be printable text");
     else if ([...name].length > NAME_MAX) problem("name", `must be at most ${NAME_MAX} characters`);
   }
 

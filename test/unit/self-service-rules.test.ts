@@ -1,8 +1,8 @@
 // The self-service rules as plain functions: the bodies of PATCH /users/me and POST /users/me/email,
 // and who must prove what to move an account to another address.
 import { describe, expect, it } from "vitest";
-import { emailChangeProof, parseEmailChange, RECENT_SIGNIN_SECONDS, signedInRecently } from "../../lib/accounts/email-change.js";
-import { parseProfileUpdate } from "../../lib/accounts/profile-update.js";
+import { emailChangeProof, RECENT_SIGNIN_SECONDS, signedInRecently } from "../../lib/accounts/email-change.js";
+import { parseEmailChange, parseProfileUpdate } from "../../lib/accounts/input.js";
 import { HttpError } from "../../lib/platform/errors.js";
 
 const codeOf = (run: () => unknown): string | undefined => {

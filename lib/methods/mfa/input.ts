@@ -3,7 +3,7 @@ import { checker } from "../../http/checker.js";
 import { SECOND_FACTORS, type SecondFactor } from "./second-factor.js";
 
 /** Long enough for any code as typed (a recovery code with spaces), short enough to reject garbage early. */
-const CODE_MAX = 32;
+export const CODE_MAX = 32;
 
 export interface SecondStepInput {
   mfaToken: string;

@@ -23,10 +23,7 @@ function credentialResponse(c: Checker, body: Record<string, unknown>): unknown 
 }
 
 function passkeyName(c: Checker, required: boolean): string | undefined {
-  const raw = c.string("name", { required, max: PASSKEY_NAME_MAX });
-  const name = raw?.trim();
-  if (raw !== undefined && (!name || /\p{Cc}/u.test(name))) return void c.problem("name", "must be printable text");
-  return name;
+  return c.name("name", { required, max: PASSKEY_NAME_MAX });
 }
 
 export function parsePasskeyRegistration(body: unknown): { response: RegistrationResponseJSON; name?: string } {
