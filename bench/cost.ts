@@ -161,7 +161,7 @@ async function measureAll(meter: CapacityMeter, providerId: string): Promise<Sec
   const { s256 } = await import("../lib/oauth/authorization.js");
   const providerFns = await import("../functions/auth/providers.js");
   const { signInAtLocalIdp } = await import("../test/helpers/local-idp.js");
-  const { authorizeEvent: providerAuthorizeEvent, callbackEvent } = await import("./providers.js");
+  const { authorizeEvent, callbackEvent } = await import("./providers.js");
   const memory = memorySizes();
 
   // Mail: request handlers queue jobs at a stand-in for Lambda's invoke API (bench/run.ts);
@@ -257,12 +257,18 @@ async function measureAll(meter: CapacityMeter, providerId: string): Promise<Sec
       headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: authorization, "User-Agent": "bench-rp/1.0" },
       body: new URLSearchParams(body).toString(),
     });
-  const authorizeEvent = (query: Record<string, string>) =>
-    jsonEvent("GET", "/oauth2/authorize", undefined, {
-      headers: { "User-Agent": "Mozilla/5.0 (bench)" },
-      queryStringParameters: query,
-      multiValueQueryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),
-    });
+  /** The relying party's authorization request: PKCE S256 over `verifier`, a fresh state and nonce, and `extra`. */
+  const authorizationQuery = (verifier: string, extra: Record<string, string> = {}) => ({
+    response_type: "code",
+    client_id: rp.client.clientId,
+    redirect_uri: REDIRECT_URI,
+    scope: "openid email profile",
+    state: randomBytes(16).toString("base64url"),
+    nonce: randomBytes(16).toString("base64url"),
+    code_challenge: s256(verifier),
+    code_challenge_method: "S256",
+    ...extra,
+  });
 
   /**
    * A sign-in through the outside provider by the relying party: GET /oauth2/authorize?…&provider= (302 to the provider),
@@ -272,18 +278,7 @@ async function measureAll(meter: CapacityMeter, providerId: string): Promise<Sec
    */
   async function providerSignin(email: string, inv: Invocation[]): Promise<APIGatewayProxyResult> {
     const verifier = randomBytes(32).toString("base64url");
-    const query = {
-      response_type: "code",
-      client_id: rp.client.clientId,
-      redirect_uri: REDIRECT_URI,
-      scope: "openid email profile",
-      state: randomBytes(16).toString("base64url"),
-      nonce: randomBytes(16).toString("base64url"),
-      code_challenge: s256(verifier),
-      code_challenge_method: "S256",
-      provider: providerId,
-    };
-    const authorize = await invoke(authorizeFn, "oauthAuthorize", providerAuthorizeEvent(query), inv);
+    const authorize = await invoke(authorizeFn, "oauthAuthorize", authorizeEvent(authorizationQuery(verifier, { provider: providerId })), inv);
     if (authorize.statusCode !== 302) return authorize;
     const { callback } = await signInAtLocalIdp(String(authorize.headers?.Location), email, { deliver: false });
     const answered = await invoke(providerFns.callbackGetHandler as Handler, "providerCallbackGet", callbackEvent(providerId, callback.params), inv);
@@ -542,17 +537,7 @@ async function measureAll(meter: CapacityMeter, providerId: string): Promise<Sec
       },
       act: async (s, inv) => {
         // The browser at GET /oauth2/authorize: 302 to the hosted page.
-        const query = {
-          response_type: "code",
-          client_id: rp.client.clientId,
-          redirect_uri: REDIRECT_URI,
-          scope: "openid email profile",
-          state: randomBytes(16).toString("base64url"),
-          nonce: randomBytes(16).toString("base64url"),
-          code_challenge: s256(s.verifier!),
-          code_challenge_method: "S256",
-        };
-        const authorize = await invoke(authorizeFn, "oauthAuthorize", authorizeEvent(query), inv);
+        const authorize = await invoke(authorizeFn, "oauthAuthorize", authorizeEvent(authorizationQuery(s.verifier!)), inv);
         const requestId = authorize.statusCode === 302 ? new URL(String(authorize.headers?.Location)).searchParams.get("request") : null;
         if (!requestId) return authorize;
         // The hosted page: what the request is (public), then its completion with the page's session (behind the authorizer).
