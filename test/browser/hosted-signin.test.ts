@@ -14,7 +14,7 @@ import * as oidcClient from "openid-client";
 import type { CDPSession, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { authenticatorApp } from "../helpers/authenticator-app.js";
-import { browserSuite, COUNT_PASSKEY_REQUESTS } from "../helpers/browser.js";
+import { answerAsRelyingParty, browserSuite, COUNT_PASSKEY_REQUESTS } from "../helpers/browser.js";
 import { oidc, type Account, type Oidc } from "../helpers/oidc.js";
 
 // The machine may be loaded: what the page shows may take a while.
@@ -37,9 +37,7 @@ beforeAll(async () => {
 async function newPage(): Promise<Page> {
   const context = await suite.newContext();
   await context.addInitScript({ content: COUNT_PASSKEY_REQUESTS });
-  await context.route(`${new URL(RP_CALLBACK).origin}/**`, (route) =>
-    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>Relying party</title><p>Back at the relying party</p>" }),
-  );
+  await answerAsRelyingParty(context, RP_CALLBACK);
   return context.newPage();
 }
 

@@ -20,7 +20,7 @@ import * as oidcClient from "openid-client";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { authenticatorApp } from "../helpers/authenticator-app.js";
-import { browserSuite } from "../helpers/browser.js";
+import { answerAsRelyingParty, browserSuite } from "../helpers/browser.js";
 import { uniqueEmail } from "../helpers/fixtures.js";
 import { linkToken, mailbox } from "../helpers/mailbox.js";
 import { oidc, type Account, type Oidc } from "../helpers/oidc.js";
@@ -45,9 +45,7 @@ beforeAll(async () => {
 /** A browser profile whose visits to the relying party the test answers (it takes the code from the URL). */
 async function newPage(): Promise<Page> {
   const context = await suite.newContext();
-  await context.route(`${new URL(RP_CALLBACK).origin}/**`, (route) =>
-    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>Relying party</title><p>Back at the relying party</p>" }),
-  );
+  await answerAsRelyingParty(context, RP_CALLBACK);
   return context.newPage();
 }
 

@@ -106,6 +106,16 @@ export const COUNT_PASSKEY_REQUESTS = `
   }
 `;
 
+/**
+ * Answers the browser's visits to a relying party at `redirectUri`'s origin
+ * with a plain page: the test itself takes the code from the URL there.
+ */
+export async function answerAsRelyingParty(context: BrowserContext, redirectUri: string): Promise<void> {
+  await context.route(`${new URL(redirectUri).origin}/**`, (route) =>
+    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>Relying party</title><p>Back at the relying party</p>" }),
+  );
+}
+
 /** One axe-core finding: the rule, its impact, and the elements (selectors) it found. */
 export interface AxeFinding {
   id: string;
